@@ -1,0 +1,16 @@
+"""symparams: closed-form parameter counts, shapes and MACs of neural networks.
+
+    import symparams
+    net = symparams.load("examples/resnet50.arch").model()
+    net.params, net.macs, net.output_shape
+"""
+from .errors import (ArgumentError, ConstraintError, ConventionError, LimitError, ParseError, ShapeError,
+                     SymparamsError, UnknownNameError)
+from .printers.latex import latex
+from .program import LayerResult, Program, eval_layer, load, parse
+from .results import LayerRow, ModelResult
+
+__version__ = "0.1.0"
+__all__ = ["parse", "load", "eval_layer", "latex", "Program", "ModelResult", "LayerRow", "LayerResult",
+           "SymparamsError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError", "ConstraintError",
+           "ConventionError", "LimitError"]

@@ -1,0 +1,452 @@
+"""The vocabulary the layer declarations are written in: argument kinds, the
+LayerDef record, and the Ctx a layer's build function reads its input from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import sympy
+
+from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
+from ..expressions import describe, is_expr
+from ..results_types import Constraint, Weight
+from ..values import CHANNELS_FIRST, CHANNELS_LAST, LayerSpec, Tensor
+
+REQUIRED = object()
+
+# ---- argument kinds: each turns a value into what the build function wants --
+
+
+class Kind:
+    label = "a value"
+
+    def __call__(self, value, fail):
+        return value
+
+
+class _Size(Kind):
+    label = "a size (number or expression)"
+
+    def __call__(self, value, fail):
+        if is_expr(value):
+            return value
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
+class _Number(_Size):
+    label = "a number"
+
+
+class _Bool(Kind):
+    label = "true or false"
+
+    def __call__(self, value, fail):
+        if isinstance(value, bool):
+            return value
+        if is_expr(value) and value in (0, 1):
+            return bool(value)
+        fail(f"expected true or false, found {describe(value)}")
+
+
+class _Text(Kind):
+    label = "a string"
+
+    def __call__(self, value, fail):
+        if isinstance(value, str):
+            return value
+        fail(f"expected a string, found {describe(value)}")
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    options: tuple
+
+    @property
+    def label(self):
+        return " or ".join(f'"{o}"' for o in self.options)
+
+    def __call__(self, value, fail):
+        if isinstance(value, str) and value.lower() in self.options:
+            return value.lower()
+        fail(f"expected {self.label}, found {value!r}" if isinstance(value, str) else
+             f"expected {self.label}, found {describe(value)}")
+
+
+@dataclass(frozen=True)
+class Sizes(Kind):
+    """A size for each of `n` axes: one value for all, or a tuple of n."""
+    n: int
+
+    @property
+    def label(self):
+        return f"a size or a tuple of {self.n} sizes"
+
+    def __call__(self, value, fail):
+        if is_expr(value):
+            return (value,) * self.n
+        if isinstance(value, tuple) and len(value) == self.n and all(is_expr(v) for v in value):
+            return value
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+@dataclass(frozen=True)
+class Padding(Kind):
+    """"valid", "same" (and "causal" for 1-D), an integer for every axis, or one per axis."""
+    n: int
+    causal: bool = False
+
+    @property
+    def label(self):
+        words = '"valid", "same"' + (', "causal"' if self.causal else "")
+        return f"{words}, an integer or a tuple of {self.n} integers"
+
+    def __call__(self, value, fail):
+        if isinstance(value, str):
+            allowed = ("valid", "same", "causal") if self.causal else ("valid", "same")
+            if value.lower() in allowed:
+                return value.lower()
+            fail(f"expected {self.label}, found {value!r}")
+        if is_expr(value):
+            return (value,) * self.n
+        if isinstance(value, tuple) and len(value) == self.n and all(is_expr(v) for v in value):
+            return value
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+@dataclass(frozen=True)
+class Pairs(Kind):
+    """(before, after) amounts for each of n axes, Keras-style: an int for all,
+    a tuple of n ints (symmetric), or a tuple of n pairs (n=1: one pair)."""
+    n: int
+
+    @property
+    def label(self):
+        return f"an integer, a tuple of {self.n} integers or a tuple of {self.n} (before, after) pairs"
+
+    def __call__(self, value, fail):
+        if is_expr(value):
+            return ((value, value),) * self.n
+        if isinstance(value, tuple):
+            if self.n == 1 and len(value) == 2 and all(is_expr(v) for v in value):
+                return (value,)
+            if len(value) == self.n and all(is_expr(v) for v in value):
+                return tuple((v, v) for v in value)
+            if len(value) == self.n and all(isinstance(p, tuple) and len(p) == 2 and all(is_expr(v) for v in p)
+                                            for p in value):
+                return value
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+class _SizeTuple(Kind):
+    label = "a tuple of sizes"
+
+    def __call__(self, value, fail):
+        if is_expr(value):
+            return (value,)
+        if isinstance(value, tuple) and all(is_expr(v) for v in value):
+            return value
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+class _Layer(Kind):
+    label = "a layer call such as lstm(16)"
+
+    def __call__(self, value, fail):
+        if isinstance(value, LayerSpec):
+            return value
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
+class _Anything(Kind):
+    label = "any value"
+
+
+@dataclass(frozen=True)
+class Optional(Kind):
+    inner: Kind
+
+    @property
+    def label(self):
+        return f"{self.inner.label} or none"
+
+    def __call__(self, value, fail):
+        return None if value is None else self.inner(value, fail)
+
+
+@dataclass(frozen=True)
+class OneOf(Kind):
+    kinds: tuple
+
+    @property
+    def label(self):
+        return " or ".join(k.label for k in self.kinds)
+
+    def __call__(self, value, fail):
+        for kind in self.kinds:
+            try:
+                return kind(value, _raise_quietly)
+            except _Mismatch:
+                continue
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _raise_quietly(message):
+    raise _Mismatch(message)
+
+
+def _show(value) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, sympy.Basic):
+        return str(value)
+    return describe(value)
+
+
+SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, LAYER, ANYTHING = (
+    _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Layer(), _Anything())
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Kind = ANYTHING
+    default: Any = REQUIRED
+    aliases: tuple = ()
+
+
+def P(name, kind=ANYTHING, default=REQUIRED, *aliases) -> Param:
+    return Param(name, kind, default, tuple(aliases))
+
+
+# Keywords every layer takes. Input sizes are inferred; PyTorch-style input-size
+# keywords are accepted and checked against the inferred size.
+INPUT_SIZE_KEYWORDS = ("in_channels", "in_features", "input_size", "num_features", "embed_dim",
+                       "num_channels", "input_dim_check")
+COMMON_PARAMS = (
+    P("name", Optional(TEXT), None),
+    P("trainable", BOOL, True),
+)
+# Keywords that change nothing we count; accepted so Keras/PyTorch code pastes cleanly.
+NO_EFFECT_KEYWORDS = frozenset("""
+    kernel_initializer bias_initializer kernel_regularizer bias_regularizer activity_regularizer
+    kernel_constraint bias_constraint depthwise_initializer pointwise_initializer depthwise_regularizer
+    pointwise_regularizer depthwise_constraint pointwise_constraint recurrent_initializer
+    recurrent_regularizer recurrent_constraint beta_initializer gamma_initializer
+    moving_mean_initializer moving_variance_initializer beta_regularizer gamma_regularizer
+    beta_constraint gamma_constraint embeddings_initializer embeddings_regularizer
+    embeddings_constraint alpha_initializer alpha_regularizer alpha_constraint dtype seed device
+    padding_mode epsilon eps momentum interpolation align_corners inplace return_indices
+    count_include_pad divisor_override synchronized renorm renorm_clipping renorm_momentum
+    unit_forget_bias recurrent_activation dropout recurrent_dropout go_backwards stateful
+    unroll use_cudnn mask_zero sparse lora_rank lora_alpha input_length max_norm norm_type
+    scale_grad_by_freq padding_idx negative_slope approximate batch_first noise_shape
+    """.split())
+
+
+@dataclass(frozen=True)
+class LayerDef:
+    """One layer of the catalog: its names, its signature, and how it builds."""
+    name: str
+    params: tuple
+    build: Callable[["Ctx"], "Built"]
+    aliases: tuple = ()
+    inputs: str = "one"          # "one"; "many": merge layers take further tensors as arguments
+    activation: bool = False     # takes Keras's activation="..." (no parameters)
+    input_size: Callable[["Ctx"], Any] | None = None   # what in_channels= etc. are checked against
+    doc: str = ""
+
+    def all_params(self) -> tuple:
+        extra = (P("activation", Optional(TEXT), None),) if self.activation else ()
+        return self.params + extra + COMMON_PARAMS
+
+    def keywords(self) -> dict:
+        out = {}
+        for p in self.all_params():
+            out[p.name] = p
+            for a in p.aliases:
+                out[a] = p
+        return out
+
+
+@dataclass
+class Built:
+    """What a layer yields. `shape` is one shape, or a list of shapes (several outputs)."""
+    shape: Any
+    weights: Sequence[Weight] = ()
+    macs: Any = 0
+    layout: Any = "same"         # "same": keep the input's layout; else a layout or None
+    note: str = ""
+
+
+class Args:
+    """The bound, coerced arguments, read as attributes (`a.filters`)."""
+
+    def __init__(self, values: dict, spans: dict):
+        self._values = values
+        self._spans = spans
+
+    def __getattr__(self, name):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def given(self, name) -> bool:
+        return name in self._spans
+
+    def span(self, name):
+        return self._spans.get(name)
+
+
+def w(name, shape, trainable=True, buffer=False) -> Weight:
+    return Weight(name, tuple(sympy.sympify(d) if isinstance(d, int) else d for d in shape), trainable, buffer)
+
+
+def when(condition, *weights) -> list:
+    """The weights if the condition holds (an optional bias, say), else none."""
+    return list(weights) if condition else []
+
+
+@dataclass
+class Ctx:
+    """Everything a layer's build function may read, and the checks it may ask for."""
+    definition: LayerDef
+    x: Tensor
+    inputs: tuple             # every input tensor, x first
+    a: Args
+    convention: str
+    layer_name: str
+    span: Span
+    constraints: list = field(default_factory=list)
+    apply_spec: Callable | None = None   # builds a nested LayerSpec (wrappers)
+
+    # ---- conventions
+    @property
+    def keras(self) -> bool:
+        return self.convention == "keras"
+
+    @property
+    def torch(self) -> bool:
+        return self.convention == "torch"
+
+    def pick(self, keras, torch):
+        """The value for this convention; callables are only called when picked."""
+        chosen = keras if self.keras else torch
+        return chosen() if callable(chosen) else chosen
+
+    # ---- reading the input
+    @property
+    def shape(self) -> tuple:
+        return self.x.shape
+
+    @property
+    def channels_first(self) -> bool:
+        return self.x.layout == CHANNELS_FIRST
+
+    @property
+    def features(self):
+        """The last axis: what dense, recurrent and attention layers act on."""
+        self.need_rank(1)
+        return self.shape[-1]
+
+    @property
+    def channels(self):
+        """The channel axis of a feature map, per the tensor's layout."""
+        self.need_rank(1)
+        return self.shape[0] if self.channels_first else self.shape[-1]
+
+    @property
+    def spatial(self) -> tuple:
+        return self.shape[1:] if self.channels_first else self.shape[:-1]
+
+    def feature_map(self, spatial, channels) -> tuple:
+        """A shape in the input's layout from its parts."""
+        spatial = tuple(spatial)
+        return (channels, *spatial) if self.channels_first else (*spatial, channels)
+
+    def need_rank(self, rank: int, exact: bool = False, what: str | None = None):
+        ok = self.x.rank == rank if exact else self.x.rank >= rank
+        if not ok:
+            expected = f"{rank}" if exact else f"at least {rank}"
+            raise ShapeError(
+                f"{self.definition.name} expects an input of rank {expected}"
+                f"{' (' + what + ')' if what else ''}, found shape {format_shape(self.shape)}", self.span)
+
+    def axis(self, axis, rank=None):
+        """A batch-counting axis (as both frameworks number them) -> an index into the shape."""
+        rank = self.x.rank if rank is None else rank
+        if not isinstance(axis, sympy.Integer):
+            self.fail(f"an axis must be an integer, found {axis}")
+        i = int(axis)
+        index = i - 1 if i > 0 else rank + i
+        if i == 0 or not 0 <= index < rank:
+            self.fail(f"axis {i} is out of range for an input of rank {rank} "
+                      f"(axes count the batch axis as 0, so 1..{rank} or -{rank}..-1)")
+        return index
+
+    # ---- checks
+    def fail(self, message, arg: str | None = None, error=ArgumentError):
+        span = (self.a.span(arg) if arg else None) or self.span
+        raise error(f"{self.layer_name}: {message}", span)
+
+    def cannot_express(self, message):
+        raise ConventionError(f"{self.layer_name}: the {self.convention} convention cannot express this: {message}",
+                              self.span)
+
+    def positive(self, expr, what: str):
+        expr = sympy.sympify(expr)
+        c = Constraint("positive", expr, self.layer_name, what, self.span)
+        if c.violated():
+            raise ConstraintError(f"{self.layer_name}: {what} is {expr}, which is not positive", self.span)
+        if not c.decided():
+            self.constraints.append(c)
+        return expr
+
+    def divisible(self, a, b, what: str):
+        quotient = sympy.sympify(a) / sympy.sympify(b)
+        c = Constraint("integer", quotient, self.layer_name, what, self.span)
+        if c.violated():
+            raise ConstraintError(f"{self.layer_name}: {what} ({a} / {b} is not an integer)", self.span)
+        if not c.decided():
+            self.constraints.append(c)
+        return quotient
+
+    def same_shapes(self, shapes, what: str):
+        first = shapes[0]
+        for other in shapes[1:]:
+            if not shapes_equal(first, other):
+                raise ShapeError(f"{self.layer_name}: {what}: shapes {format_shape(first)} and "
+                                 f"{format_shape(other)} differ", self.span)
+
+
+def shapes_equal(a, b) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        diff = sympy.sympify(x) - sympy.sympify(y)
+        if diff != 0 and sympy.expand(diff) != 0 and sympy.simplify(diff) != 0:
+            return False
+    return True
+
+
+def format_shape(shape) -> str:
+    items = [str(d) for d in shape]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def prod(items):
+    return sympy.Mul(*items) if items else sympy.Integer(1)
+
+
+def floor_div(a, b):
+    return sympy.floor(sympy.sympify(a) / b)
+
+
+def ceil_div(a, b):
+    return sympy.ceiling(sympy.sympify(a) / b)

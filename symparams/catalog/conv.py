@@ -1,0 +1,220 @@
+"""Convolution, pooling and resizing layers, for 1, 2 and 3 spatial axes."""
+from __future__ import annotations
+
+import sympy
+
+from .base import (BOOL, REQUIRED, SIZE, Built, Choice, OneOf, P, Padding, Pairs, Sizes, ceil_div, floor_div,
+                   prod, w, when)
+from .core import layer
+
+SPATIAL = {1: "1D", 2: "2D", 3: "3D"}
+AXES = {1: "(length, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
+
+
+def output_length(length, kernel, stride, dilation, padding):
+    """Keras's and PyTorch's output length of a convolution along one axis.
+    padding: "valid" | "same" | "causal" | (before, after)."""
+    span = dilation * (kernel - 1) + 1
+    if padding == "same" or padding == "causal":
+        return ceil_div(length, stride)
+    before, after = (0, 0) if padding == "valid" else padding
+    return floor_div(length + before + after - span, stride) + 1
+
+
+def pooled_length(length, kernel, stride, dilation, padding, ceil_mode):
+    """Pooling: as convolution, or PyTorch's ceil_mode, where a last window that
+    would start in the right padding is dropped."""
+    if not ceil_mode or padding == "same":
+        return output_length(length, kernel, stride, dilation, padding)
+    before, after = (0, 0) if padding == "valid" else padding
+    span = dilation * (kernel - 1) + 1
+    out = ceil_div(length + before + after - span, stride) + 1
+    starts_in_padding = sympy.Ge((out - 1) * stride, length + before)
+    if starts_in_padding in (sympy.true, sympy.false):
+        return out - 1 if starts_in_padding == sympy.true else out
+    return sympy.Piecewise((out - 1, starts_in_padding), (out, True))
+
+
+def _pairs(padding, n):
+    """Normalize a per-axis symmetric padding tuple to (before, after) pairs."""
+    if isinstance(padding, str):
+        return (padding,) * n
+    return tuple((p, p) for p in padding)
+
+
+def _geometry(c, rank, kernel, strides, dilation, padding, ceil_mode=False, pooling=False):
+    c.need_rank(rank + 1, exact=True, what=AXES[rank] + " in channels_last, channels first in channels_first")
+    if padding == "causal" and rank != 1:
+        c.fail('padding="causal" is only for 1-D convolutions', "padding")
+    pads = _pairs(padding, rank)
+    out = []
+    for length, k, s, d, p in zip(c.spatial, kernel, strides, dilation, pads):
+        c.positive(k, "kernel size")
+        c.positive(s, "stride")
+        size = (pooled_length(length, k, s, d, p, ceil_mode) if pooling
+                else output_length(length, k, s, d, p))
+        out.append(c.positive(size, f"output size along an axis of length {length}"))
+    return tuple(out)
+
+
+def _conv(rank):
+    name = f"conv{rank}d"
+
+    @layer(name, f"Conv{SPATIAL[rank]}", f"Conv{rank}d", activation=True, input_size=lambda c: c.channels,
+           params=[P("filters", SIZE, REQUIRED, "out_channels"),
+                   P("kernel_size", Sizes(rank)),
+                   P("strides", Sizes(rank), 1, "stride"),
+                   P("padding", Padding(rank, causal=rank == 1), "valid"),
+                   P("dilation_rate", Sizes(rank), 1, "dilation"),
+                   P("groups", SIZE, 1),
+                   P("use_bias", BOOL, True, "bias")])
+    def build(c):
+        a = c.a
+        cin, filters, groups, kernel = c.channels, a.filters, a.groups, a.kernel_size
+        per_group = c.divisible(cin, groups, f"groups={groups} must divide the {cin} input channels")
+        c.divisible(filters, groups, f"groups={groups} must divide the {filters} filters")
+        out = _geometry(c, rank, kernel, a.strides, a.dilation_rate, a.padding)
+        weights = c.pick(
+            keras=lambda: [w("kernel", (*kernel, per_group, filters)), *when(a.use_bias, w("bias", (filters,)))],
+            torch=lambda: [w("weight", (filters, per_group, *kernel)), *when(a.use_bias, w("bias", (filters,)))])
+        return Built(c.feature_map(out, filters), weights, prod(out) * prod(kernel) * per_group * filters)
+    return build
+
+
+def _depthwise(rank):
+    name = f"depthwise_conv{rank}d"
+
+    @layer(name, f"DepthwiseConv{SPATIAL[rank]}", activation=True, input_size=lambda c: c.channels,
+           params=[P("kernel_size", Sizes(rank)),
+                   P("strides", Sizes(rank), 1, "stride"),
+                   P("padding", Padding(rank, causal=rank == 1), "valid"),
+                   P("depth_multiplier", SIZE, 1),
+                   P("dilation_rate", Sizes(rank), 1, "dilation"),
+                   P("use_bias", BOOL, True, "bias")])
+    def build(c):
+        """Keras kernel (k.., C, multiplier); PyTorch: Conv with groups=C, weight (C*m, 1, k..)."""
+        a = c.a
+        cin, m, kernel = c.channels, a.depth_multiplier, a.kernel_size
+        out = _geometry(c, rank, kernel, a.strides, a.dilation_rate, a.padding)
+        weights = c.pick(
+            keras=lambda: [w("kernel", (*kernel, cin, m)), *when(a.use_bias, w("bias", (cin * m,)))],
+            torch=lambda: [w("weight", (cin * m, 1, *kernel)), *when(a.use_bias, w("bias", (cin * m,)))])
+        return Built(c.feature_map(out, cin * m), weights, prod(out) * prod(kernel) * cin * m)
+    return build
+
+
+def _separable(rank):
+    name = f"separable_conv{rank}d"
+
+    @layer(name, f"SeparableConv{SPATIAL[rank]}", activation=True, input_size=lambda c: c.channels,
+           params=[P("filters", SIZE, REQUIRED, "out_channels"),
+                   P("kernel_size", Sizes(rank)),
+                   P("strides", Sizes(rank), 1, "stride"),
+                   P("padding", Padding(rank, causal=rank == 1), "valid"),
+                   P("dilation_rate", Sizes(rank), 1, "dilation"),
+                   P("depth_multiplier", SIZE, 1),
+                   P("use_bias", BOOL, True, "bias")])
+    def build(c):
+        """A depthwise kernel with no bias of its own, then a pointwise kernel and one bias.
+        PyTorch has no such class: its convention is a depthwise Conv (groups=C, bias=False)
+        named `depthwise`, then a 1x1 Conv named `pointwise`."""
+        a = c.a
+        cin, m, filters, kernel = c.channels, a.depth_multiplier, a.filters, a.kernel_size
+        out = _geometry(c, rank, kernel, a.strides, a.dilation_rate, a.padding)
+        ones = (1,) * rank
+        weights = c.pick(
+            keras=lambda: [w("depthwise_kernel", (*kernel, cin, m)), w("pointwise_kernel", (*ones, cin * m, filters)),
+                           *when(a.use_bias, w("bias", (filters,)))],
+            torch=lambda: [w("depthwise.weight", (cin * m, 1, *kernel)),
+                           w("pointwise.weight", (filters, cin * m, *ones)),
+                           *when(a.use_bias, w("pointwise.bias", (filters,)))])
+        macs = prod(out) * (prod(kernel) * cin * m + cin * m * filters)
+        return Built(c.feature_map(out, filters), weights, macs)
+    return build
+
+
+def _pool(kind, rank):
+    name = f"{kind}_pool{rank}d"
+    keras_class = {"max": "MaxPooling", "avg": "AveragePooling"}[kind] + SPATIAL[rank]
+    torch_class = {"max": "MaxPool", "avg": "AvgPool"}[kind] + f"{rank}d"
+    params = [P("pool_size", Sizes(rank), 2, "kernel_size"),
+              P("strides", OneOf((Sizes(rank), _NONE)), None, "stride"),
+              P("padding", Padding(rank), "valid"),
+              P("ceil_mode", BOOL, False)]
+    if kind == "max":
+        params.append(P("dilation_rate", Sizes(rank), 1, "dilation"))
+
+    @layer(name, keras_class, torch_class, f"{kind.title()}Pool{SPATIAL[rank]}", params=params)
+    def build(c):
+        a = c.a
+        strides = a.pool_size if a.strides is None else a.strides
+        dilation = a.dilation_rate if kind == "max" else (1,) * rank
+        out = _geometry(c, rank, a.pool_size, strides, dilation, a.padding, a.ceil_mode, pooling=True)
+        return Built(c.feature_map(out, c.channels))
+    return build
+
+
+class _NoneKind:
+    label = "none"
+
+    def __call__(self, value, fail):
+        if value is None:
+            return None
+        fail("expected none")
+
+
+_NONE = _NoneKind()
+
+
+def _global_pool(kind, rank):
+    name = f"global_{kind}_pool{rank}d"
+    keras_class = {"max": "GlobalMaxPooling", "avg": "GlobalAveragePooling"}[kind] + SPATIAL[rank]
+
+    @layer(name, keras_class, f"Global{kind.title()}Pool{SPATIAL[rank]}", params=[P("keepdims", BOOL, False)])
+    def build(c):
+        """PyTorch's equivalent is AdaptiveAvgPool/AdaptiveMaxPool to size 1 (keepdims), then flatten."""
+        c.need_rank(rank + 1, exact=True, what=AXES[rank])
+        if c.a.keepdims:
+            return Built(c.feature_map((1,) * rank, c.channels))
+        return Built((c.channels,))
+    return build
+
+
+def _up_sampling(rank):
+    @layer(f"up_sampling{rank}d", f"UpSampling{SPATIAL[rank]}", "Upsample",
+           params=[P("size", Sizes(rank), 2, "scale_factor")])
+    def build(c):
+        c.need_rank(rank + 1, exact=True, what=AXES[rank])
+        return Built(c.feature_map([d * s for d, s in zip(c.spatial, c.a.size)], c.channels))
+    return build
+
+
+def _zero_padding(rank):
+    @layer(f"zero_padding{rank}d", f"ZeroPadding{SPATIAL[rank]}", f"ZeroPad{rank}d",
+           params=[P("padding", Pairs(rank), 1)])
+    def build(c):
+        c.need_rank(rank + 1, exact=True, what=AXES[rank])
+        return Built(c.feature_map([d + b + e for d, (b, e) in zip(c.spatial, c.a.padding)], c.channels))
+    return build
+
+
+def _cropping(rank):
+    @layer(f"cropping{rank}d", f"Cropping{SPATIAL[rank]}", params=[P("cropping", Pairs(rank), 1 if rank == 1 else 0)])
+    def build(c):
+        c.need_rank(rank + 1, exact=True, what=AXES[rank])
+        out = [c.positive(d - b - e, f"size after cropping {d}") for d, (b, e) in zip(c.spatial, c.a.cropping)]
+        return Built(c.feature_map(out, c.channels))
+    return build
+
+
+for _rank in (1, 2, 3):
+    _conv(_rank)
+    _depthwise(_rank) if _rank < 3 else None
+    _separable(_rank) if _rank < 3 else None
+    _pool("max", _rank)
+    _pool("avg", _rank)
+    _global_pool("avg", _rank)
+    _global_pool("max", _rank)
+    _up_sampling(_rank)
+    _zero_padding(_rank)
+    _cropping(_rank)

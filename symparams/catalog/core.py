@@ -1,0 +1,170 @@
+"""Core layers, activations, the dropout family and the merge layers."""
+from __future__ import annotations
+
+import sympy
+
+from .base import (REQUIRED, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
+                   prod, w, when)
+
+LAYERS: list[LayerDef] = []
+
+
+def layer(name, *aliases, params=(), inputs="one", activation=False, input_size=None):
+    """Declare a layer: the decorated function is its build."""
+    def register(build):
+        LAYERS.append(LayerDef(name, tuple(params), build, tuple(aliases), inputs, activation, input_size,
+                               (build.__doc__ or "").strip()))
+        return build
+    return register
+
+
+# ---- core -------------------------------------------------------------------
+
+@layer("dense", "Dense", "Linear", activation=True, input_size=lambda c: c.features,
+       params=[P("units", SIZE, REQUIRED, "out_features"),
+               P("use_bias", BOOL, True, "bias")])
+def dense(c):
+    """A kernel on the last axis: Keras kernel (d, units), PyTorch weight (units, d)."""
+    d, u = c.features, c.a.units
+    weights = c.pick(keras=lambda: [w("kernel", (d, u)), *when(c.a.use_bias, w("bias", (u,)))],
+                     torch=lambda: [w("weight", (u, d)), *when(c.a.use_bias, w("bias", (u,)))])
+    return Built((*c.shape[:-1], u), weights, prod(c.shape[:-1]) * d * u)
+
+
+@layer("embedding", "Embedding",
+       params=[P("input_dim", SIZE, REQUIRED, "num_embeddings"), P("output_dim", SIZE, REQUIRED, "embedding_dim")])
+def embedding(c):
+    """A lookup table of input_dim rows: no multiply-adds."""
+    table = (c.a.input_dim, c.a.output_dim)
+    return Built((*c.shape, c.a.output_dim), [w(c.pick("embeddings", "weight"), table)], 0, layout=None)
+
+
+@layer("identity", "Identity")
+def identity(c):
+    return Built(c.shape)
+
+
+@layer("flatten", "Flatten", params=[P("start_dim", SIZE, 1)])
+def flatten(c):
+    start = c.axis(c.a.start_dim) if c.a.start_dim != 1 else 0
+    return Built((*c.shape[:start], prod(c.shape[start:])), layout=None)
+
+
+@layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", SIZE_TUPLE, REQUIRED, "shape")])
+def reshape(c):
+    target = list(c.a.target_shape)
+    unknown = [i for i, d in enumerate(target) if d == -1]
+    if len(unknown) > 1:
+        c.fail("at most one dimension of target_shape may be -1", "target_shape")
+    total = prod(c.shape)
+    if unknown:
+        rest = prod([d for d in target if d != -1])
+        target[unknown[0]] = c.divisible(total, rest, f"{format_shape(c.shape)} cannot be reshaped to "
+                                                      f"{format_shape(c.a.target_shape)}")
+    else:
+        known = prod(target)
+        if sympy.expand(known - total).is_zero is False:
+            c.fail(f"{format_shape(c.shape)} ({total} values) cannot be reshaped to "
+                   f"{format_shape(c.a.target_shape)} ({known} values)", "target_shape")
+    return Built(tuple(target), layout=None)
+
+
+@layer("permute", "Permute", params=[P("dims", SIZE_TUPLE)])
+def permute(c):
+    dims = c.a.dims
+    if sorted(int(d) if isinstance(d, sympy.Integer) else -99 for d in dims) != list(range(1, c.x.rank + 1)):
+        c.fail(f"dims must be a permutation of 1..{c.x.rank} (the batch axis is 0), found "
+               f"{format_shape(dims)}", "dims")
+    return Built(tuple(c.shape[int(d) - 1] for d in dims), layout=None)
+
+
+@layer("repeat_vector", "RepeatVector", params=[P("n", SIZE)])
+def repeat_vector(c):
+    c.need_rank(1, exact=True)
+    return Built((c.a.n, c.shape[0]), layout=None)
+
+
+# ---- activations: element-wise, no parameters, no multiply-adds ------------------
+
+def _elementwise(name, *aliases, params=()):
+    @layer(name, *aliases, params=params)
+    def build(c):
+        return Built(c.shape)
+    return build
+
+
+_elementwise("relu", "ReLU", params=[P("max_value", Optional(NUMBER), None), P("negative_slope", NUMBER, 0),
+                                     P("threshold", NUMBER, 0)])
+_elementwise("sigmoid", "Sigmoid")
+_elementwise("tanh", "Tanh")
+_elementwise("softmax", "Softmax", params=[P("axis", SIZE, -1, "dim")])
+_elementwise("log_softmax", "LogSoftmax", params=[P("axis", SIZE, -1, "dim")])
+_elementwise("gelu", "GELU")
+_elementwise("silu", "SiLU", "swish")
+_elementwise("elu", "ELU", params=[P("alpha", NUMBER, 1)])
+_elementwise("selu", "SELU")
+_elementwise("leaky_relu", "LeakyReLU", params=[P("negative_slope", NUMBER, sympy.Rational(3, 10), "alpha")])
+_elementwise("hard_sigmoid", "Hardsigmoid")
+_elementwise("hard_swish", "Hardswish")
+_elementwise("relu6", "ReLU6")
+_elementwise("softplus", "Softplus")
+_elementwise("mish", "Mish")
+_elementwise("activation", "Activation", params=[P("activation", TEXT)])
+
+# ---- regularization: shape-preserving, no parameters -------------------------------
+
+_elementwise("dropout", "Dropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout1d", "SpatialDropout1D", "Dropout1d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout2d", "SpatialDropout2D", "Dropout2d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout3d", "SpatialDropout3D", "Dropout3d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("gaussian_dropout", "GaussianDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("gaussian_noise", "GaussianNoise", params=[P("stddev", NUMBER)])
+_elementwise("alpha_dropout", "AlphaDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+
+
+# ---- merge layers: the incoming tensor first, then the tensor arguments -------------
+
+def _elementwise_merge(name, *aliases, exactly=None):
+    @layer(name, *aliases, inputs="many")
+    def build(c):
+        if len(c.inputs) < 2 or (exactly and len(c.inputs) != exactly):
+            wanted = f"exactly {exactly}" if exactly else "at least 2"
+            c.fail(f"needs {wanted} tensors (the incoming one and the arguments), found {len(c.inputs)}")
+        c.same_shapes([t.shape for t in c.inputs], f"cannot {name} tensors of different shapes")
+        return Built(c.shape)
+    return build
+
+
+_elementwise_merge("add", "Add")
+_elementwise_merge("subtract", "Subtract", exactly=2)
+_elementwise_merge("multiply", "Multiply")
+_elementwise_merge("average", "Average")
+_elementwise_merge("maximum", "Maximum")
+_elementwise_merge("minimum", "Minimum")
+
+
+@layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(SIZE), None, "dim")])
+def concatenate(c):
+    """Joins along `axis` (batch axis = 0); by default the channel axis of the layout."""
+    if len(c.inputs) < 2:
+        c.fail(f"needs at least 2 tensors (the incoming one and the arguments), found {len(c.inputs)}")
+    rank = c.x.rank
+    if c.a.axis is None:
+        index = 0 if c.channels_first else rank - 1
+    else:
+        index = c.axis(c.a.axis)
+    for t in c.inputs[1:]:
+        if t.rank != rank:
+            c.fail(f"cannot concatenate shapes {format_shape(c.shape)} and {format_shape(t.shape)} "
+                   f"of different ranks", error=_shape_error())
+        rest_a = c.shape[:index] + c.shape[index + 1:]
+        rest_b = t.shape[:index] + t.shape[index + 1:]
+        c.same_shapes([rest_a, rest_b], f"cannot concatenate {format_shape(c.shape)} and "
+                                        f"{format_shape(t.shape)} on axis {index + 1}: the other axes differ")
+    joined = sympy.Add(*[t.shape[index] for t in c.inputs])
+    return Built(c.shape[:index] + (joined,) + c.shape[index + 1:])
+
+
+def _shape_error():
+    from ..errors import ShapeError
+    return ShapeError

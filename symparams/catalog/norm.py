@@ -1,0 +1,100 @@
+"""Normalization layers."""
+from __future__ import annotations
+
+from .base import BOOL, SIZE, Built, OneOf, Optional, P, SIZE_TUPLE, w, when
+from .core import layer
+
+
+def _norm_axis_sizes(c, axis):
+    """The sizes of the normalized axes (batch-counting axis numbers)."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(c.shape[c.axis(a)] for a in axes)
+
+
+@layer("batch_norm", "BatchNormalization", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+       input_size=lambda c: c.channels,
+       params=[P("axis", Optional(SIZE), None),
+               P("center", BOOL, True),
+               P("scale", BOOL, True),
+               P("affine", Optional(BOOL), None),
+               P("track_running_stats", BOOL, True)])
+def batch_norm(c):
+    """Keras: gamma, beta trainable; moving_mean, moving_variance non-trainable weights.
+    PyTorch: weight, bias parameters; running_mean, running_var, num_batches_tracked buffers."""
+    a = c.a
+    n = c.channels if a.axis is None else c.shape[c.axis(a.axis)]
+    center = a.center if a.affine is None else a.affine
+    scale = a.scale if a.affine is None else a.affine
+
+    def keras():
+        if not a.track_running_stats:
+            c.cannot_express("Keras's BatchNormalization always keeps moving statistics")
+        return [*when(scale, w("gamma", (n,))), *when(center, w("beta", (n,))),
+                w("moving_mean", (n,), False), w("moving_variance", (n,), False)]
+
+    def torch():
+        if center != scale:
+            c.cannot_express("PyTorch's affine= adds both weight and bias or neither; center and scale differ")
+        return [*when(center, w("weight", (n,)), w("bias", (n,))),
+                *when(a.track_running_stats, w("running_mean", (n,), False, True), w("running_var", (n,), False, True),
+                      w("num_batches_tracked", (), False, True))]
+    return Built(c.shape, c.pick(keras, torch))
+
+
+@layer("layer_norm", "LayerNormalization", "LayerNorm", input_size=lambda c: c.features,
+       params=[P("axis", OneOf((SIZE, SIZE_TUPLE)), -1),
+               P("center", BOOL, True, "bias"),
+               P("scale", BOOL, True),
+               P("elementwise_affine", Optional(BOOL), None),
+               P("normalized_shape", Optional(OneOf((SIZE, SIZE_TUPLE))), None)])
+def layer_norm(c):
+    """gamma/beta (Keras) or weight/bias (PyTorch), one per element of the normalized axes."""
+    a = c.a
+    shape = _norm_axis_sizes(c, a.axis)
+    if a.normalized_shape is not None:
+        given = a.normalized_shape if isinstance(a.normalized_shape, tuple) else (a.normalized_shape,)
+        shape = c.shape[len(c.shape) - len(given):]
+        c.same_shapes([tuple(given), shape], "normalized_shape does not match the input's last axes")
+    center = a.center if a.elementwise_affine is None else a.elementwise_affine and a.center
+    scale = a.scale if a.elementwise_affine is None else a.elementwise_affine
+
+    def torch():
+        if center and not scale:
+            c.cannot_express("PyTorch's LayerNorm has no bias without a weight (center=true, scale=false)")
+        return [*when(scale, w("weight", shape)), *when(center, w("bias", shape))]
+    weights = c.pick(lambda: [*when(scale, w("gamma", shape)), *when(center, w("beta", shape))], torch)
+    return Built(c.shape, weights)
+
+
+@layer("group_norm", "GroupNormalization", "GroupNorm", input_size=lambda c: c.channels,
+       params=[P("groups", SIZE, 32, "num_groups"),
+               P("axis", Optional(SIZE), None),
+               P("center", BOOL, True),
+               P("scale", BOOL, True),
+               P("affine", Optional(BOOL), None)])
+def group_norm(c):
+    a = c.a
+    n = c.channels if a.axis is None else c.shape[c.axis(a.axis)]
+    c.divisible(n, a.groups, f"groups={a.groups} must divide the {n} channels")
+    center = a.center if a.affine is None else a.affine
+    scale = a.scale if a.affine is None else a.affine
+
+    def torch():
+        if center != scale:
+            c.cannot_express("PyTorch's GroupNorm affine= adds both weight and bias or neither")
+        return when(center, w("weight", (n,)), w("bias", (n,)))
+    weights = c.pick(lambda: [*when(scale, w("gamma", (n,))), *when(center, w("beta", (n,)))], torch)
+    return Built(c.shape, weights)
+
+
+@layer("rms_norm", "RMSNormalization", "RMSNorm", input_size=lambda c: c.features,
+       params=[P("axis", OneOf((SIZE, SIZE_TUPLE)), -1),
+               P("elementwise_affine", BOOL, True)])
+def rms_norm(c):
+    """One scale per element of the normalized axes: Keras `scale`, PyTorch `weight`."""
+    shape = _norm_axis_sizes(c, c.a.axis)
+    if not c.a.elementwise_affine:
+        if c.keras:
+            c.cannot_express("Keras's RMSNormalization always has its scale")
+        return Built(c.shape, [])
+    return Built(c.shape, [w(c.pick("scale", "weight"), shape)])

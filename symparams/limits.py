@@ -1,0 +1,12 @@
+"""Bounds that keep bad or hostile input from hanging or exhausting the program.
+Each is hit with a LimitError that names it."""
+
+MAX_SOURCE_CHARS = 1_000_000        # one file or one --set value
+MAX_INT_DIGITS = 100                # digits of an integer literal
+MAX_RESULT_DIGITS = 2_000           # digits of any integer computed by `**`
+MAX_EXPONENT = 10_000               # |exponent| of a power whose base is not 0 or +-1
+MAX_EXPR_DEPTH = 200                # nesting of one expression
+MAX_BLOCK_DEPTH = 64                # blocks calling blocks
+MAX_UNROLL = 10_000                 # iterations of all integer repeats together
+MAX_LAYERS = 200_000                # layer rows in one model
+MAX_TUPLE_ITEMS = 1_000             # items in one tuple / rank of a shape

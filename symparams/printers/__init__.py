@@ -1,0 +1,1 @@
+"""Printers: results -> text, JSON, Markdown, LaTeX."""

@@ -1,0 +1,264 @@
+"""Results: per-layer rows and a model's totals, as SymPy expressions.
+A row inside a symbolic `repeat` holds one pass; totals multiply or sum it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import sympy
+
+from .errors import ConstraintError, SymparamsError
+from .results_types import Constraint, Weight
+
+
+@dataclass(frozen=True)
+class RepeatContext:
+    count: sympy.Expr
+    index: sympy.Symbol | None
+
+
+def aggregate(expr, contexts) -> sympy.Expr:
+    """One pass's figure through the enclosing repeats, innermost first:
+    COUNT * figure, or Sum(figure, (i, 0, COUNT-1)) evaluated in closed form."""
+    for ctx in reversed(contexts):
+        if ctx.index is not None and ctx.index in expr.free_symbols:
+            expr = sympy.summation(expr, (ctx.index, 0, ctx.count - 1))
+        else:
+            expr = ctx.count * expr
+    return expr
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer: its name, type, output shape(s), weights and MACs (one pass)."""
+    name: str
+    type: str
+    output_shapes: tuple
+    weights: tuple
+    macs: sympy.Expr
+    path: tuple = ()          # enclosing block calls, outermost first
+    repeat: tuple = ()        # enclosing symbolic repeats (RepeatContext)
+    span: object = None
+    weight_repeat: object = None   # repeats that multiply the weights (a let's); None: as `repeat`
+    shared: bool = False
+    shared_with: str | None = None
+
+    @property
+    def output_shape(self):
+        return self.output_shapes[0] if len(self.output_shapes) == 1 else self.output_shapes
+
+    @property
+    def params(self) -> sympy.Expr:
+        return _nice(sympy.Add(*[wt.size for wt in self.weights if not wt.buffer]))
+
+    @property
+    def trainable(self) -> sympy.Expr:
+        return _nice(sympy.Add(*[wt.size for wt in self.weights if wt.trainable and not wt.buffer]))
+
+    @property
+    def non_trainable(self) -> sympy.Expr:
+        return _nice(sympy.Add(*[wt.size for wt in self.weights if not wt.trainable and not wt.buffer]))
+
+    @property
+    def buffers(self) -> sympy.Expr:
+        return _nice(sympy.Add(*[wt.size for wt in self.weights if wt.buffer]))
+
+    @property
+    def flops(self) -> sympy.Expr:
+        return 2 * self.macs
+
+    def without_weights(self, shared_with: str) -> "LayerRow":
+        return replace(self, weights=(), shared_with=shared_with)
+
+    def subs(self, mapping) -> "LayerRow":
+        def s(e):
+            return sympy.sympify(e).xreplace(mapping)
+        return replace(
+            self,
+            output_shapes=tuple(tuple(s(d) for d in shape) for shape in self.output_shapes),
+            weights=tuple(Weight(wt.name, tuple(s(d) for d in wt.shape), wt.trainable, wt.buffer)
+                          for wt in self.weights),
+            macs=s(self.macs),
+            repeat=tuple(RepeatContext(s(c.count), c.index) for c in self.repeat),
+            weight_repeat=(self.weight_repeat if not isinstance(self.weight_repeat, tuple) else
+                           tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
+
+    def __repr__(self):
+        return f"<LayerRow {self.name} ({self.type}) params={self.params} output={self.output_shape}>"
+
+
+def _nice(expr) -> sympy.Expr:
+    """`f*(C*k**2 + 1)` rather than `C*f*k**2 + f`: pull out common factors only."""
+    return sympy.factor_terms(expr) if expr.free_symbols else expr
+
+
+def _weight_contexts(row):
+    if row.shared_with is not None or row.weight_repeat == "shared":
+        return None
+    return row.repeat if row.weight_repeat is None else row.weight_repeat
+
+
+class ModelResult:
+    """A model's figures in one convention. Every figure is a SymPy expression."""
+
+    def __init__(self, name, convention, rows, output_shapes, constraints=(), parameters=(), defaults=None,
+                 source=None, filename=None):
+        self.name = name
+        self.convention = convention
+        self.layers = tuple(rows)
+        self._output_shapes = tuple(tuple(s) for s in output_shapes)
+        self.constraints = tuple(constraints)
+        self.parameters = tuple(parameters)
+        self.defaults = dict(defaults or {})
+        self.source = source
+        self.filename = filename
+
+    # ---- totals -------------------------------------------------------------
+    def _total(self, figure, contexts_of) -> sympy.Expr:
+        groups: dict = {}
+        for row in self.layers:
+            contexts = contexts_of(row)
+            if contexts is None:
+                continue
+            groups.setdefault(contexts, []).append(getattr(row, figure))
+        # Add(*terms) once per group: summing with `+` one term at a time is quadratic.
+        return sympy.Add(*[aggregate(sympy.Add(*terms), contexts) for contexts, terms in groups.items()])
+
+    @cached_property
+    def params(self) -> sympy.Expr:
+        return self._total("params", _weight_contexts)
+
+    @cached_property
+    def trainable(self) -> sympy.Expr:
+        return self._total("trainable", _weight_contexts)
+
+    @cached_property
+    def non_trainable(self) -> sympy.Expr:
+        return self._total("non_trainable", _weight_contexts)
+
+    @cached_property
+    def buffers(self) -> sympy.Expr:
+        return self._total("buffers", _weight_contexts)
+
+    @cached_property
+    def macs(self) -> sympy.Expr:
+        return self._total("macs", lambda row: row.repeat)
+
+    @property
+    def flops(self) -> sympy.Expr:
+        return 2 * self.macs
+
+    @property
+    def output_shape(self):
+        """The output shape; a tuple of shapes when the model has several outputs."""
+        return self._output_shapes[0] if len(self._output_shapes) == 1 else self._output_shapes
+
+    @property
+    def output_shapes(self) -> tuple:
+        return self._output_shapes
+
+    @cached_property
+    def free_symbols(self) -> set:
+        found = set(self.parameters)
+        for figure in (self.params, self.buffers, self.macs):
+            found |= figure.free_symbols
+        for shape in self._output_shapes:
+            for d in shape:
+                found |= sympy.sympify(d).free_symbols
+        for row in self.layers:
+            for shape in row.output_shapes:
+                for d in shape:
+                    found |= sympy.sympify(d).free_symbols
+        return found
+
+    @property
+    def symbols(self) -> list:
+        """The free symbols' names, sorted."""
+        return sorted({s.name for s in self.free_symbols})
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        for s in self.free_symbols:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    # ---- substitution -------------------------------------------------------
+    def subs(self, mapping=None, /, **values) -> "ModelResult":
+        """A new result with symbols replaced: net.subs(H=224, W=224) or net.subs({"H": 224})."""
+        if mapping is not None and not isinstance(mapping, dict):
+            raise TypeError(f"subs() takes a dict or keyword arguments, not {type(mapping).__name__}")
+        given = {**(mapping or {}), **values}
+        by_name = {s.name: s for s in self.free_symbols}
+        replacements = {}
+        for key, value in given.items():
+            name = key.name if isinstance(key, sympy.Symbol) else key
+            if not isinstance(name, str):
+                raise TypeError(f"subs() keys are symbol names or symbols, not {type(key).__name__}")
+            if name not in by_name:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise ValueError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
+            replacements[by_name[name]] = _to_expr(value)
+        rows = tuple(row.subs(replacements) for row in self.layers)
+        constraints = []
+        for c in self.constraints:
+            expr = c.expr.xreplace(replacements)
+            if c.violated(expr):
+                self._constraint_error(c, expr)
+            if not c.decided(expr):
+                constraints.append(Constraint(c.kind, expr, c.layer, c.what, c.span))
+        for row in rows:
+            for shape in row.output_shapes:
+                for d in shape:
+                    if sympy.sympify(d).is_positive is False:
+                        self._constraint_error(Constraint("positive", d, row.name, "an output size", row.span), d)
+        return ModelResult(self.name, self.convention, rows,
+                           [tuple(sympy.sympify(d).xreplace(replacements) for d in s) for s in self._output_shapes],
+                           constraints, self.parameters, self.defaults, self.source, self.filename)
+
+    def with_defaults(self) -> "ModelResult":
+        """Substitute the defaults the model declares for its parameters."""
+        return self.subs({name: value for name, value in self.defaults.items()})
+
+    def _constraint_error(self, constraint, expr):
+        if constraint.kind == "integer":
+            message = f"{constraint.layer}: {constraint.what} (it comes to {expr})"
+        else:
+            message = f"{constraint.layer}: {constraint.what} becomes {expr}, which is not positive"
+        raise ConstraintError(message, constraint.span, self.source, self.filename)
+
+    # ---- presentation -------------------------------------------------------
+    def as_dict(self) -> dict:
+        from .printers.json import model_dict
+        return model_dict(self)
+
+    def summary(self) -> str:
+        from .printers.text import render_model
+        return render_model(self)
+
+    def __repr__(self):
+        return (f"<ModelResult {self.name} ({self.convention}): params={self.params}, "
+                f"output_shape={self.output_shape}>")
+
+    def _repr_latex_(self):
+        from .printers.latex import latex
+        return f"$\\displaystyle {latex(self.params)}$"
+
+
+def _to_expr(value):
+    if isinstance(value, bool):
+        raise TypeError("a substituted value must be a number or expression, not a bool")
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return sympy.Integer(int(value))
+        return sympy.Rational(value)
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, str):
+        from .program import parse_value
+        return parse_value(value)
+    raise TypeError(f"a substituted value must be a number or expression, not {type(value).__name__}")
+
+
+__all__ = ["LayerRow", "ModelResult", "RepeatContext", "SymparamsError"]
