@@ -45,7 +45,22 @@ def parse_sets(items) -> dict:
                 values[name] = parse_value(text)
             except SymparamsError as err:
                 raise UsageError(f"--set {name}={text}: {err.message}") from None
-    return values
+    return _resolve_chained(values)
+
+
+def _resolve_chained(values: dict) -> dict:
+    """`--set H=224,W=H`: a value may name another --set symbol; follow such links."""
+    for _ in range(len(values) + 1):
+        changed = False
+        for name, value in values.items():
+            links = {s: values[s.name] for s in value.free_symbols if s.name in values and s.name != name}
+            if links:
+                values[name] = value.xreplace(links)
+                changed = True
+        if not changed:
+            return values
+    cycle = ", ".join(sorted(values))
+    raise UsageError(f"--set values refer to each other in a cycle ({cycle})")
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -117,9 +117,14 @@ class RecursionInBlocksError(SymparamsError):
     """A block that calls itself, directly or through others."""
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """' (did you mean conv2d?)' for the closest candidate, or ''."""
-    pool = sorted(set(candidates))
-    by_case = {c.lower(): c for c in pool}
-    best = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=0.6)
-    return f" (did you mean {by_case[best[0]]}?)" if best else ""
+def did_you_mean(name: str, candidates: Iterable[str], fallback: Iterable[str] = ()) -> str:
+    """' (did you mean conv2d?)' for the closest candidate, or ''. Candidates are
+    tried before the fallback (aliases), and the first spelling listed wins a case tie."""
+    for pool in (candidates, fallback):
+        by_case: dict = {}
+        for c in pool:
+            by_case.setdefault(c.lower(), c)
+        best = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=0.6)
+        if best:
+            return f" (did you mean {by_case[best[0]]}?)"
+    return ""

@@ -275,9 +275,10 @@ class Evaluator:
             raise ArgumentError(f"{name}() is a function for expressions, not a layer", name_span)
         if name in LITERALS:
             raise ArgumentError(f"'{name}' is a value, not a layer", name_span)
-        candidates = list(catalog.BY_NAME) + [d for d in self.definitions] + self._tensor_names(frame)
+        candidates = [*catalog.CANONICAL, *self.definitions, *self._tensor_names(frame)]
         kind = "layer or block" if is_call else "layer, block or tensor"
-        raise UnknownNameError(f"unknown {kind} '{name}'{did_you_mean(name, candidates)}", name_span)
+        raise UnknownNameError(f"unknown {kind} '{name}'{did_you_mean(name, candidates, catalog.BY_NAME)}",
+                               name_span)
 
     # ---- layers -------------------------------------------------------------
     def apply_layer(self, layer, args, x, span, name_span, shared_as: str | None = None,
@@ -287,6 +288,8 @@ class Evaluator:
         if tensors and layer.inputs != "many":
             raise ArgumentError(f"{layer.name} takes no tensor arguments; '{tensors[0].value.producer}' is a tensor",
                                 tensors[0].span)
+        if layer.inputs == "many":
+            self._check_merge_arguments(layer, others)
         if x is None:
             raise ShapeError(f"no tensor to apply {layer.name} to: declare `input (...)` first", name_span)
         bound, size_checks = self.bind(layer, others, span)
@@ -299,6 +302,7 @@ class Evaluator:
             if tensor.value.layout != x.layout and tensor.value.rank >= 2 and x.layout and tensor.value.layout:
                 raise ShapeError(f"{layer_name}: tensors in different layouts cannot be merged", tensor.span)
         ctx = Ctx(layer, x, (x, *[t.value for t in tensors]), bound, self.convention, layer_name, span)
+        ctx.apply_spec = lambda spec, inner_x, inner_name=None: self.build_spec(spec, inner_x, inner_name or layer_name)
         built = layer.build(ctx)
         for keyword, (value, arg_span) in size_checks.items():
             if layer.input_size is None:
@@ -320,6 +324,30 @@ class Evaluator:
                        shared=shared_as is not None and weight_context == "shared")
         self._add_row(row)
         return outputs[0]
+
+    def _check_merge_arguments(self, layer, args):
+        """Positional arguments past a merge layer's own parameters must be tensors:
+        a bare name there that is not a bound tensor is a typo, not a symbol."""
+        own = [p for p in layer.params if not p.keyword_only]
+        positional = [a for a in args if a.keyword is None]
+        for a in positional[len(own):]:
+            if isinstance(a.value, sympy.Symbol):
+                raise UnknownNameError(f"{layer.name}: no tensor named '{a.value.name}'", a.span)
+            raise ArgumentError(f"{layer.name}: expected a tensor name, found {describe(a.value)}", a.span)
+
+    def build_spec(self, spec: LayerSpec, x: Tensor, layer_name: str):
+        """Build a layer given as a value (the `lstm(16)` of `bidirectional(lstm(16))`) on x,
+        without adding a row: the wrapper reports it. Returns (Built, Ctx)."""
+        tensors = [a for a in spec.args if a.keyword is None and isinstance(a.value, Tensor)]
+        if tensors and spec.definition.inputs != "many":
+            raise ArgumentError(f"{spec.definition.name} takes no tensor arguments", tensors[0].span)
+        others = [a for a in spec.args if not (a.keyword is None and isinstance(a.value, Tensor))]
+        bound, _ = self.bind(spec.definition, others, spec.span)
+        ctx = Ctx(spec.definition, x, (x, *[t.value for t in tensors]), bound, self.convention, layer_name, spec.span)
+        ctx.apply_spec = lambda inner, inner_x, inner_name=None: self.build_spec(inner, inner_x, inner_name or layer_name)
+        built = spec.definition.build(ctx)
+        self.run.constraints.extend(ctx.constraints)
+        return built, ctx
 
     def apply_shared(self, shared: SharedLayer, x, span) -> Tensor:
         spec = shared.spec
@@ -353,7 +381,7 @@ class Evaluator:
                 seen_keyword = True
             elif seen_keyword:
                 raise ArgumentError(f"{layer.name}: a positional argument cannot follow keyword arguments", a.span)
-        own = layer.params
+        own = [p for p in layer.params if not p.keyword_only]
         if len(positional) > len(own):
             names = ", ".join(p.name for p in own) or "none"
             raise ArgumentError(f"{layer.name} takes at most {len(own)} positional arguments ({names}), "
@@ -370,9 +398,9 @@ class Evaluator:
             if param is None:
                 if a.keyword in NO_EFFECT_KEYWORDS:
                     continue
-                known = list(keywords)
                 raise UnknownNameError(f"{layer.name} has no argument '{a.keyword}'"
-                                       f"{did_you_mean(a.keyword, known)}", a.keyword_span or a.span)
+                                       f"{did_you_mean(a.keyword, [p.name for p in params], keywords)}",
+                                       a.keyword_span or a.span)
             if param.name in values:
                 raise ArgumentError(f"{layer.name}: argument '{param.name}' is given twice", a.keyword_span or a.span)
             values[param.name], spans[param.name] = a.value, a.span

@@ -36,8 +36,8 @@ class Program:
             raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}")
         definition = self._definition(name)
         bound = {k: _value(v) for k, v in (values or {}).items()}
-        evaluator = Evaluator(self.module, convention, bound, defaults)
         try:
+            evaluator = Evaluator(self.module, convention, bound, defaults)
             result = evaluator.evaluate_model(definition)
         except SymparamsError as err:
             raise err.located(self.module.source, self.module.filename) from None

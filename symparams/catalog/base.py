@@ -24,17 +24,26 @@ class Kind:
         return value
 
 
+def _whole(value) -> bool:
+    return is_expr(value) and value.is_integer is not False
+
+
 class _Size(Kind):
-    label = "a size (number or expression)"
+    label = "a size (a whole number or an expression)"
+
+    def __call__(self, value, fail):
+        if _whole(value):
+            return value
+        fail(f"expected {self.label}, found {_show(value)}")
+
+
+class _Number(Kind):
+    label = "a number"
 
     def __call__(self, value, fail):
         if is_expr(value):
             return value
         fail(f"expected {self.label}, found {describe(value)}")
-
-
-class _Number(_Size):
-    label = "a number"
 
 
 class _Bool(Kind):
@@ -82,9 +91,9 @@ class Sizes(Kind):
         return f"a size or a tuple of {self.n} sizes"
 
     def __call__(self, value, fail):
-        if is_expr(value):
+        if _whole(value):
             return (value,) * self.n
-        if isinstance(value, tuple) and len(value) == self.n and all(is_expr(v) for v in value):
+        if isinstance(value, tuple) and len(value) == self.n and all(_whole(v) for v in value):
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -106,9 +115,9 @@ class Padding(Kind):
             if value.lower() in allowed:
                 return value.lower()
             fail(f"expected {self.label}, found {value!r}")
-        if is_expr(value):
+        if _whole(value):
             return (value,) * self.n
-        if isinstance(value, tuple) and len(value) == self.n and all(is_expr(v) for v in value):
+        if isinstance(value, tuple) and len(value) == self.n and all(_whole(v) for v in value):
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -124,14 +133,14 @@ class Pairs(Kind):
         return f"an integer, a tuple of {self.n} integers or a tuple of {self.n} (before, after) pairs"
 
     def __call__(self, value, fail):
-        if is_expr(value):
+        if _whole(value):
             return ((value, value),) * self.n
         if isinstance(value, tuple):
-            if self.n == 1 and len(value) == 2 and all(is_expr(v) for v in value):
+            if self.n == 1 and len(value) == 2 and all(_whole(v) for v in value):
                 return (value,)
-            if len(value) == self.n and all(is_expr(v) for v in value):
+            if len(value) == self.n and all(_whole(v) for v in value):
                 return tuple((v, v) for v in value)
-            if len(value) == self.n and all(isinstance(p, tuple) and len(p) == 2 and all(is_expr(v) for v in p)
+            if len(value) == self.n and all(isinstance(p, tuple) and len(p) == 2 and all(_whole(v) for v in p)
                                             for p in value):
                 return value
         fail(f"expected {self.label}, found {_show(value)}")
@@ -141,9 +150,9 @@ class _SizeTuple(Kind):
     label = "a tuple of sizes"
 
     def __call__(self, value, fail):
-        if is_expr(value):
+        if _whole(value):
             return (value,)
-        if isinstance(value, tuple) and all(is_expr(v) for v in value):
+        if isinstance(value, tuple) and all(_whole(v) for v in value):
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -153,6 +162,25 @@ class _Layer(Kind):
 
     def __call__(self, value, fail):
         if isinstance(value, LayerSpec):
+            return value
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
+class _Tensor(Kind):
+    label = "a tensor name"
+
+    def __call__(self, value, fail):
+        if isinstance(value, Tensor):
+            return value
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
+class _Shared(Kind):
+    label = "the name of a shared layer (declared with let)"
+
+    def __call__(self, value, fail):
+        from ..values import SharedLayer
+        if isinstance(value, SharedLayer):
             return value
         fail(f"expected {self.label}, found {describe(value)}")
 
@@ -208,8 +236,8 @@ def _show(value) -> str:
     return describe(value)
 
 
-SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, LAYER, ANYTHING = (
-    _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Layer(), _Anything())
+SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, LAYER, ANYTHING, TENSOR, SHARED = (
+    _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Layer(), _Anything(), _Tensor(), _Shared())
 
 
 @dataclass(frozen=True)
@@ -218,10 +246,17 @@ class Param:
     kind: Kind = ANYTHING
     default: Any = REQUIRED
     aliases: tuple = ()
+    keyword_only: bool = False
 
 
 def P(name, kind=ANYTHING, default=REQUIRED, *aliases) -> Param:
+    """A parameter that may also be given positionally, in Keras's order."""
     return Param(name, kind, default, tuple(aliases))
+
+
+def K(name, kind=ANYTHING, default=REQUIRED, *aliases) -> Param:
+    """A keyword-only parameter (one Keras has no positional slot for)."""
+    return Param(name, kind, default, tuple(aliases), keyword_only=True)
 
 
 # Keywords every layer takes. Input sizes are inferred; PyTorch-style input-size
@@ -324,7 +359,8 @@ class Ctx:
     layer_name: str
     span: Span
     constraints: list = field(default_factory=list)
-    apply_spec: Callable | None = None   # builds a nested LayerSpec (wrappers)
+    # apply_spec(spec, x, name=None) -> (Built, Ctx): builds a nested layer (wrappers) on x
+    apply_spec: Callable | None = None
 
     # ---- conventions
     @property

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy
 
-from .base import (REQUIRED, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
+from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
                    prod, w, when)
 
 LAYERS: list[LayerDef] = []
@@ -22,13 +22,29 @@ def layer(name, *aliases, params=(), inputs="one", activation=False, input_size=
 
 @layer("dense", "Dense", "Linear", activation=True, input_size=lambda c: c.features,
        params=[P("units", SIZE, REQUIRED, "out_features"),
-               P("use_bias", BOOL, True, "bias")])
+               P("use_bias", BOOL, True, "bias"),
+               K("tie", Optional(SHARED), None)])
 def dense(c):
-    """A kernel on the last axis: Keras kernel (d, units), PyTorch weight (units, d)."""
+    """A kernel on the last axis: Keras kernel (d, units), PyTorch weight (units, d).
+    With tie=E (a shared embedding of V rows of width d) the kernel is E's table
+    transposed: no new parameters, and units must be V and the input width d."""
     d, u = c.features, c.a.units
-    weights = c.pick(keras=lambda: [w("kernel", (d, u)), *when(c.a.use_bias, w("bias", (u,)))],
-                     torch=lambda: [w("weight", (u, d)), *when(c.a.use_bias, w("bias", (u,)))])
+    if c.a.tie is not None:
+        _check_tie(c, c.a.tie, d, u)
+        weights = when(c.a.use_bias, w("bias", (u,)))
+    else:
+        weights = c.pick(keras=lambda: [w("kernel", (d, u)), *when(c.a.use_bias, w("bias", (u,)))],
+                         torch=lambda: [w("weight", (u, d)), *when(c.a.use_bias, w("bias", (u,)))])
     return Built((*c.shape[:-1], u), weights, prod(c.shape[:-1]) * d * u)
+
+
+def _check_tie(c, shared, d, u):
+    row = shared.built_row
+    if row is None or shared.spec.definition.name != "embedding":
+        c.fail(f"tie={shared.name} needs an embedding declared with let and used before this layer", "tie")
+    rows, width = row.weights[0].shape
+    c.same_shapes([(u, d), (rows, width)], f"tie={shared.name}: this layer's kernel ({d} -> {u}) is not the "
+                                           f"transpose of the embedding table ({rows}, {width})")
 
 
 @layer("embedding", "Embedding",

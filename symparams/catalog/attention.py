@@ -1,0 +1,1 @@
+"""Layers of this family register themselves with catalog.core.layer."""
