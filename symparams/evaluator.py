@@ -12,7 +12,7 @@ from .catalog.base import (INPUT_SIZE_KEYWORDS, NO_EFFECT_KEYWORDS, REQUIRED, Ar
                            shapes_equal)
 from .errors import (ArgumentError, ConstraintError, LimitError, ParseError, RecursionInBlocksError, ShapeError,
                      SymparamsError, UnknownNameError, did_you_mean)
-from .expressions import FUNCTIONS, LITERALS, ExpressionEvaluator, describe, is_expr
+from .expressions import FUNCTIONS, LITERALS, ExpressionEvaluator, as_expr, describe, is_expr
 from .results import LayerRow, ModelResult, RepeatContext
 from .results_types import Constraint, Weight
 from .values import CONVENTION_LAYOUT, LAYOUTS, ArgValue, LayerSpec, SharedLayer, Tensor
@@ -319,7 +319,7 @@ class Evaluator:
         outputs = [Tensor(tuple(s), layout, layer_name) for s in shapes]
         repeat = tuple(self.run.repeat_stack)
         row = LayerRow(layer_name, layer.name, tuple(self.display_shape(t) for t in outputs), weights,
-                       sympy.sympify(built.macs), self.run.path, repeat, span,
+                       as_expr(built.macs), self.run.path, repeat, span,
                        weight_repeat=repeat if weight_context is None else weight_context,
                        shared=shared_as is not None and weight_context == "shared")
         self._add_row(row)

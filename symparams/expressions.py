@@ -196,6 +196,16 @@ class ExpressionEvaluator:
         raise AssertionError(node.func)
 
 
+def as_expr(value) -> sympy.Expr:
+    """A Python int or a SymPy object as a SymPy expression. Never text: strings are
+    refused, so nothing here can reach sympify's eval."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an int or a SymPy expression, not {type(value).__name__}")
+    return Integer(value)
+
+
 def is_expr(value) -> bool:
     return isinstance(value, sympy.Expr) and not isinstance(value, bool)
 

@@ -7,6 +7,8 @@ from functools import cached_property
 
 import sympy
 
+from .expressions import as_expr
+
 from .errors import ConstraintError, SymparamsError
 from .results_types import Constraint, Weight
 
@@ -72,7 +74,7 @@ class LayerRow:
 
     def subs(self, mapping) -> "LayerRow":
         def s(e):
-            return sympy.sympify(e).xreplace(mapping)
+            return as_expr(e).xreplace(mapping)
         return replace(
             self,
             output_shapes=tuple(tuple(s(d) for d in shape) for shape in self.output_shapes),
@@ -164,11 +166,11 @@ class ModelResult:
             found |= figure.free_symbols
         for shape in self._output_shapes:
             for d in shape:
-                found |= sympy.sympify(d).free_symbols
+                found |= as_expr(d).free_symbols
         for row in self.layers:
             for shape in row.output_shapes:
                 for d in shape:
-                    found |= sympy.sympify(d).free_symbols
+                    found |= as_expr(d).free_symbols
         return found
 
     @property
@@ -209,10 +211,10 @@ class ModelResult:
         for row in rows:
             for shape in row.output_shapes:
                 for d in shape:
-                    if sympy.sympify(d).is_positive is False:
+                    if as_expr(d).is_positive is False:
                         self._constraint_error(Constraint("positive", d, row.name, "an output size", row.span), d)
         return ModelResult(self.name, self.convention, rows,
-                           [tuple(sympy.sympify(d).xreplace(replacements) for d in s) for s in self._output_shapes],
+                           [tuple(as_expr(d).xreplace(replacements) for d in s) for s in self._output_shapes],
                            constraints, self.parameters, self.defaults, self.source, self.filename)
 
     def with_defaults(self) -> "ModelResult":

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from .expressions import as_expr
+
 
 @dataclass(frozen=True)
 class Weight:
@@ -20,7 +22,7 @@ class Weight:
         return sympy.Mul(*self.shape) if self.shape else sympy.Integer(1)
 
     def subs(self, mapping) -> "Weight":
-        return Weight(self.name, tuple(sympy.sympify(d).xreplace(mapping) if mapping else d for d in self.shape),
+        return Weight(self.name, tuple(as_expr(d).xreplace(mapping) if mapping else d for d in self.shape),
                       self.trainable, self.buffer)
 
 

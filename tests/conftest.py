@@ -1,7 +1,6 @@
 """Shared test settings. Hypothesis profiles: `dev` (quick, the default) and `ci`
 (the full differential run); pick with SYMPARAMS_HYPOTHESIS_PROFILE=ci."""
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
@@ -10,7 +9,3 @@ settings.register_profile("dev", max_examples=25, deadline=None,
 settings.register_profile("ci", max_examples=200, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("SYMPARAMS_HYPOTHESIS_PROFILE", "dev"))
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
-EXAMPLES = ROOT / "examples"

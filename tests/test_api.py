@@ -2,7 +2,7 @@
 import sympy
 
 import symparams
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 C, H, W, f, k, n = sympy.symbols("C H W f k n", integer=True, positive=True)
 TEXT = (EXAMPLES / "resnet.arch").read_text()

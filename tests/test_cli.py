@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 TINY_TEXT = """\
 Model: Tiny   convention: keras   symbols: C, H, W, f, k, n
@@ -109,3 +109,12 @@ def test_missing_file_is_a_usage_error():
 def test_help_exits_0():
     code, out, _ = symparams("--help")
     assert code == 0 and "summary" in out
+
+
+def test_markdown_and_latex_formats():
+    code, out, _ = symparams("summary", str(EXAMPLES / "resnet.arch"), "--model", "Tiny", "--format", "markdown")
+    assert code == 0
+    assert "| conv2d_1 (conv2d) | $(H - 2 k + 2, W - 2 k + 2, n)$ | $n \\left(f k^{2} + 1\\right)$ |" in out
+    code, out, _ = symparams("summary", str(EXAMPLES / "resnet.arch"), "--model", "Tiny", "--format", "latex")
+    assert code == 0
+    assert out.count("\\toprule") == 1 and out.rstrip().endswith("\\end{tabular}")

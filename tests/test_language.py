@@ -171,3 +171,25 @@ def test_unpinned_shapes_are_read_in_the_conventions_layout():
     src = "model M():\n    input (6, 5, 10)\n    conv2d(16, 3)\n"
     assert model(src).output_shape == (4, 3, 16)              # (H, W, C) = (6, 5, 10)
     assert model(src, convention="torch").output_shape == (16, 3, 8)   # (C, H, W) = (6, 5, 10)
+
+
+# §7: class names are aliases, positional arguments follow Keras, keywords take PyTorch's names too.
+ALIASES = [
+    ("Conv2D(8, 3)", "conv2d(8, 3)"),
+    ("Conv2d(8, kernel_size=3, stride=1, bias=true)", "conv2d(8, 3)"),
+    ("conv2d(out_channels=8, kernel_size=(3, 3), dilation=1)", "conv2d(8, 3)"),
+    ("BatchNormalization", "batch_norm"),
+    ("BatchNorm2d(num_features=4)", "batch_norm"),
+    ("MaxPooling2D(2)", "max_pool2d(2)"),
+    ("MaxPool2d(kernel_size=2, stride=2)", "max_pool2d(2)"),
+    ("Flatten -> Linear(out_features=5, in_features=64)", "flatten -> dense(5)"),
+    ("Dense(5, activation='relu', kernel_initializer='he_normal')", "dense(5)"),
+]
+
+
+@pytest.mark.parametrize("alias, canonical", ALIASES)
+def test_aliases_give_the_same_layer(alias, canonical):
+    src = "model M():\n    input (4, 4, 4)\n    {}\n"
+    a, b = model(src.format(alias)), model(src.format(canonical))
+    assert (a.params, a.output_shape) == (b.params, b.output_shape)
+    assert [r.type for r in a.layers] == [r.type for r in b.layers]

@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 import symparams
-from conftest import DATA
+from support import DATA
 
 CASES = json.loads((DATA / "oracle_layers.json").read_text())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from support import EXAMPLES, ROOT
 from symparams.parser import grammar_path
 
 

@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 import symparams
-from conftest import EXAMPLES
+from support import EXAMPLES
 
 SEEDS = symparams.load(EXAMPLES / "seeds.arch")
 T, d, H, W, f, n, k = sympy.symbols("T d H W f n k", integer=True, positive=True)

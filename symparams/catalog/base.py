@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 import sympy
 
 from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
-from ..expressions import describe, is_expr
+from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
 from ..values import CHANNELS_FIRST, CHANNELS_LAST, LayerSpec, Tensor
 
@@ -340,7 +340,7 @@ class Args:
 
 
 def w(name, shape, trainable=True, buffer=False) -> Weight:
-    return Weight(name, tuple(sympy.sympify(d) if isinstance(d, int) else d for d in shape), trainable, buffer)
+    return Weight(name, tuple(as_expr(d) for d in shape), trainable, buffer)
 
 
 def when(condition, *weights) -> list:
@@ -436,7 +436,7 @@ class Ctx:
                               self.span)
 
     def positive(self, expr, what: str):
-        expr = sympy.sympify(expr)
+        expr = as_expr(expr)
         c = Constraint("positive", expr, self.layer_name, what, self.span)
         if c.violated():
             raise ConstraintError(f"{self.layer_name}: {what} is {expr}, which is not positive", self.span)
@@ -445,7 +445,7 @@ class Ctx:
         return expr
 
     def divisible(self, a, b, what: str):
-        quotient = sympy.sympify(a) / sympy.sympify(b)
+        quotient = as_expr(a) / as_expr(b)
         c = Constraint("integer", quotient, self.layer_name, what, self.span)
         if c.violated():
             raise ConstraintError(f"{self.layer_name}: {what} ({a} / {b} is not an integer)", self.span)
@@ -465,7 +465,7 @@ def shapes_equal(a, b) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b):
-        diff = sympy.sympify(x) - sympy.sympify(y)
+        diff = as_expr(x) - as_expr(y)
         if diff != 0 and sympy.expand(diff) != 0 and sympy.simplify(diff) != 0:
             return False
     return True
@@ -481,8 +481,8 @@ def prod(items):
 
 
 def floor_div(a, b):
-    return sympy.floor(sympy.sympify(a) / b)
+    return sympy.floor(as_expr(a) / b)
 
 
 def ceil_div(a, b):
-    return sympy.ceiling(sympy.sympify(a) / b)
+    return sympy.ceiling(as_expr(a) / b)

@@ -5,10 +5,12 @@ import json
 
 import sympy
 
+from ..expressions import as_expr
+
 
 def expr_text(expr) -> str:
     """SymPy's str() syntax; a whole number as its plain digits."""
-    expr = sympy.sympify(expr)
+    expr = as_expr(expr)
     return str(int(expr)) if expr.is_Integer else str(expr)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 import sympy
+
+from ..expressions import as_expr
 from sympy.printing.latex import LatexPrinter
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
@@ -34,4 +36,4 @@ class SymparamsLatexPrinter(LatexPrinter):
 
 def latex(expr, names: dict | None = None) -> str:
     """LaTeX for a figure; `names` overrides how given symbols are written."""
-    return SymparamsLatexPrinter(names).doprint(sympy.sympify(expr))
+    return SymparamsLatexPrinter(names).doprint(as_expr(expr))
