@@ -223,9 +223,9 @@ class ModelResult:
 
     def _constraint_error(self, constraint, expr):
         if constraint.kind == "integer":
-            message = f"{constraint.layer}: {constraint.what} (it comes to {expr})"
+            message = f"{constraint.layer}: {constraint.description} (it comes to {expr})"
         else:
-            message = f"{constraint.layer}: {constraint.what} becomes {expr}, which is not positive"
+            message = f"{constraint.layer}: {constraint.description} becomes {expr}, which is not positive"
         raise ConstraintError(message, constraint.span, self.source, self.filename)
 
     # ---- presentation -------------------------------------------------------

@@ -35,6 +35,10 @@ class Constraint:
     what: str
     span: object
 
+    @property
+    def description(self) -> str:
+        return self.what() if callable(self.what) else self.what
+
     def violated(self, expr=None) -> bool:
         e = self.expr if expr is None else expr
         if self.kind == "positive":

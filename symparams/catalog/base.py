@@ -435,20 +435,26 @@ class Ctx:
         raise ConventionError(f"{self.layer_name}: the {self.convention} convention cannot express this: {message}",
                               self.span)
 
-    def positive(self, expr, what: str):
+    def positive(self, expr, what):
+        """Require expr > 0 now, or once numbers are substituted. `what` may be a
+        callable: printing SymPy expressions is slow, so messages are built on failure."""
         expr = as_expr(expr)
+        if expr.is_positive:
+            return expr
         c = Constraint("positive", expr, self.layer_name, what, self.span)
         if c.violated():
-            raise ConstraintError(f"{self.layer_name}: {what} is {expr}, which is not positive", self.span)
+            raise ConstraintError(f"{self.layer_name}: {c.description} is {expr}, which is not positive", self.span)
         if not c.decided():
             self.constraints.append(c)
         return expr
 
-    def divisible(self, a, b, what: str):
+    def divisible(self, a, b, what):
         quotient = as_expr(a) / as_expr(b)
+        if quotient.is_integer:
+            return quotient
         c = Constraint("integer", quotient, self.layer_name, what, self.span)
         if c.violated():
-            raise ConstraintError(f"{self.layer_name}: {what} ({a} / {b} is not an integer)", self.span)
+            raise ConstraintError(f"{self.layer_name}: {c.description} ({a} / {b} is not an integer)", self.span)
         if not c.decided():
             self.constraints.append(c)
         return quotient

@@ -1,0 +1,159 @@
+"""symparams benchmarks: figures and ratios measured side by side in one run.
+Nothing here asserts a time; it prints. Run: python benchmarks/bench.py [--quick]
+
+  1. ResNet50, fully symbolic (H, W), against Keras building ResNet50(weights=None)
+     and counting its parameters (both after import; median of 5). Target <= 0.2x.
+  2. Growth with depth: 100 blocks against 800. Target <= 10x (no quadratic sums).
+  3. Cold CLI: `symparams summary examples/resnet50.arch --format json`. Target <= 0.5 s.
+  4. A `repeat L` transformer: evaluation time does not depend on L.
+  5. A sweep of 10**6 points of a params formula (lambdify over numpy).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+QUICK = "--quick" in sys.argv
+REPEATS = 3 if QUICK else 5
+
+
+def median_time(fn, repeats=REPEATS):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def report(title, rows):
+    print(f"\n## {title}")
+    for label, value in rows:
+        print(f"  {label:<58} {value}")
+
+
+def bench_resnet50():
+    import symparams
+    text = (ROOT / "examples" / "resnet50.arch").read_text()
+
+    def ours():
+        net = symparams.parse(text + "\n").model()       # a fresh text each time: no parse cache
+        return net.params, net.macs
+    ours_t = median_time(ours)
+    rows = [("symparams, symbolic H, W (params + MACs)", f"{ours_t * 1000:8.1f} ms")]
+    try:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        import keras
+    except ImportError:
+        rows.append(("keras.applications.ResNet50(weights=None)", "keras not installed: skipped"))
+        return report("1. ResNet50", rows)
+
+    def theirs():
+        keras.backend.clear_session()
+        return keras.applications.ResNet50(weights=None).count_params()
+    theirs()  # warm up: first build pays one-off costs
+    keras_t = median_time(theirs)
+    rows += [("keras ResNet50(weights=None).count_params()", f"{keras_t * 1000:8.1f} ms"),
+             ("ratio symparams / keras (target <= 0.2)", f"{ours_t / keras_t:8.3f}")]
+    report("1. ResNet50", rows)
+
+
+def chain_program(blocks: int) -> str:
+    body = "\n".join("    Blk(d)" for _ in range(blocks))
+    return ("block Blk(d):\n    r = dense(d) -> relu -> dense(d)\n    add(r) -> layer_norm\n\n"
+            f"model Deep(T, d):\n    input (T, d)\n{body}\n")
+
+
+def bench_depth():
+    import symparams
+    times = {}
+    for n in (100, 800):
+        text = chain_program(n)
+
+        def run():
+            net = symparams.parse(text + f"# {time.perf_counter()}\n").model()
+            return net.params, net.macs
+        times[n] = median_time(run, 3)
+    report("2. Growth with depth (symbolic d, T)", [
+        ("100 blocks", f"{times[100] * 1000:8.1f} ms"), ("800 blocks", f"{times[800] * 1000:8.1f} ms"),
+        ("ratio 800 / 100 (8x the blocks; target <= 10)", f"{times[800] / times[100]:8.2f}")])
+
+
+def bench_cold_cli():
+    exe = Path(sys.executable).with_name("symparams")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "symparams"]
+    args = ["summary", str(ROOT / "examples" / "resnet50.arch"), "--format", "json"]
+
+    def run():
+        subprocess.run(cmd + args, check=True, capture_output=True)
+    run()
+    cli_t = median_time(run)
+    imp_t = median_time(lambda: subprocess.run([sys.executable, "-c", "import sympy"], check=True))
+    py_t = median_time(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
+    report("3. Cold CLI", [("symparams summary examples/resnet50.arch --format json", f"{cli_t * 1000:8.1f} ms"),
+                           ("  of which: python -c 'import sympy'", f"{imp_t * 1000:8.1f} ms"),
+                           ("  of which: python -c pass", f"{py_t * 1000:8.1f} ms"),
+                           ("target", "  <= 500 ms")])
+
+
+GPT = """
+block Block(d, h):
+    a = layer_norm -> dense(3*d) -> dense(d)
+    add(a)
+    m = layer_norm -> dense(4*d) -> gelu -> dense(d)
+    add(m)
+
+model GPT(V, T, d, h, L):
+    input tokens (T)
+    tokens -> embedding(V, d)
+    repeat L: Block(d, h)
+    layer_norm
+"""
+
+
+def bench_repeat():
+    import symparams
+    prog = symparams.parse(GPT)
+    symbolic = median_time(lambda: prog.model().params)
+    rows = [("symbolic L (evaluate once)", f"{symbolic * 1000:8.1f} ms")]
+    net = prog.model()
+    for L in (12, 10**6):
+        rows.append((f"subs(L={L}) of the symbolic result", f"{median_time(lambda: net.subs(L=L).params) * 1000:8.1f} ms"))
+    for L in (12, 96):
+        t = median_time(lambda: symparams.parse(GPT + f"# {L}\n").model(values={"L": L}).params, 3)
+        rows.append((f"--set L={L} (unrolled before evaluation)", f"{t * 1000:8.1f} ms"))
+    report("4. repeat L", rows)
+
+
+def bench_sweep():
+    import sympy
+
+    import symparams
+    try:
+        import numpy as np
+    except ImportError:
+        return report("5. Sweep", [("numpy not installed", "skipped")])
+    net = symparams.parse(GPT).model()
+    d = net.symbol("d")
+    formula = net.params.subs({net.symbol("V"): 50257, net.symbol("L"): 12})
+    f = sympy.lambdify(d, formula, "numpy")
+    xs = np.arange(1, 10**6 + 1, dtype=np.float64)
+    f(xs[:10])
+    t = median_time(lambda: f(xs))
+    report("5. Sweep", [("10**6 values of d through lambdify(numpy)", f"{t * 1000:8.1f} ms")])
+
+
+if __name__ == "__main__":
+    import platform
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    bench_resnet50()
+    bench_depth()
+    bench_cold_cli()
+    bench_repeat()
+    bench_sweep()
