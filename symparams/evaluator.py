@@ -531,14 +531,17 @@ class Evaluator:
             n = self.run.counters[base]
             self.run.counters[base] += 1
             name = base if n == 0 else f"{base}_{n}"
-            if name not in self.run.used_names:
-                self.run.used_names.add(name)
+            if (self.run.path, name) not in self.run.used_names:
+                self.run.used_names.add((self.run.path, name))
                 return name
 
     def _claim_name(self, name, span):
-        if name in self.run.used_names:
+        # Explicit names are unique within one block call, as nested modules are in both
+        # frameworks: every call of a block may name its own `gate_proj`.
+        key = (self.run.path, name)
+        if key in self.run.used_names:
             raise ArgumentError(f"layer name '{name}' is used twice; layer names must be unique", span)
-        self.run.used_names.add(name)
+        self.run.used_names.add(key)
 
     def _add_row(self, row):
         if len(self.run.rows) >= limits.MAX_LAYERS:

@@ -224,6 +224,8 @@ class ModelResult:
     def _constraint_error(self, constraint, expr):
         if constraint.kind == "integer":
             message = f"{constraint.layer}: {constraint.description} (it comes to {expr})"
+        elif constraint.kind == "nonnegative":
+            message = f"{constraint.layer}: {constraint.description} becomes {expr}, which is negative"
         else:
             message = f"{constraint.layer}: {constraint.description} becomes {expr}, which is not positive"
         raise ConstraintError(message, constraint.span, self.source, self.filename)
@@ -244,6 +246,61 @@ class ModelResult:
     def _repr_latex_(self):
         from .printers.latex import latex
         return f"$\\displaystyle {latex(self.params)}$"
+
+    # ---- formulas: breakdown, algebra, comparison, sweeps (symparams.breakdown/algebra/compare/sweep) --
+    def breakdown(self) -> list:
+        """Rows per top-level block call, layer and repeat (Kaplan et al. 2020, Table 1 style)."""
+        from .breakdown import breakdown
+        return breakdown(self)
+
+    def _sym(self, symbol) -> sympy.Symbol:
+        return symbol if isinstance(symbol, sympy.Symbol) else self.symbol(symbol)
+
+    def simplify(self, figure: str = "params") -> sympy.Expr:
+        from .algebra import tidy
+        return tidy(getattr(self, figure))
+
+    def expand(self, figure: str = "params") -> sympy.Expr:
+        return sympy.expand(getattr(self, figure))
+
+    def factor(self, figure: str = "params") -> sympy.Expr:
+        return sympy.factor(getattr(self, figure))
+
+    def collect(self, symbol, figure: str = "params") -> sympy.Expr:
+        from .algebra import collect
+        return collect(getattr(self, figure), self._sym(symbol))
+
+    def diff(self, symbol, figure: str = "params") -> sympy.Expr:
+        """∂figure/∂symbol: net.diff("L") is one block's parameters for a `repeat L` model."""
+        from .algebra import diff
+        return diff(getattr(self, figure), self._sym(symbol))
+
+    def leading_term(self, symbol, figure: str = "params") -> sympy.Expr:
+        """The dominant term as `symbol` grows: 12*L*d**2 for a GPT's params in d."""
+        from .algebra import leading_term
+        return leading_term(getattr(self, figure), self._sym(symbol))
+
+    def solve(self, symbol, **target):
+        """net.solve("d", params=1e9): the positive real roots (algebra.Solution: .exact, .value, .rounded)."""
+        from .algebra import solve
+        if len(target) != 1:
+            raise TypeError("solve() takes one target, e.g. params=1e9 or macs=4e12")
+        (figure, value), = target.items()
+        if figure not in ("params", "trainable", "non_trainable", "buffers", "macs", "flops"):
+            raise TypeError(f"solve() cannot target {figure!r}")
+        return solve(getattr(self, figure), self._sym(symbol), _to_expr(value))
+
+    def compare(self, other: "ModelResult"):
+        """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""
+        from .compare import compare
+        return compare(self, other)
+
+    def sweep(self, figures=("params", "macs"), **vary) -> dict:
+        """net.sweep(d="128:4096:128") or net.sweep(d=numpy_array): {name: numpy array} (needs numpy)."""
+        from .sweep import numpy, parse_range, sweep
+        np = numpy()
+        ranges = {name: parse_range(v) if isinstance(v, str) else np.asarray(v) for name, v in vary.items()}
+        return sweep(self, ranges, figures)
 
 
 def _to_expr(value):

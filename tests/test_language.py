@@ -193,3 +193,12 @@ def test_aliases_give_the_same_layer(alias, canonical):
     a, b = model(src.format(alias)), model(src.format(canonical))
     assert (a.params, a.output_shape) == (b.params, b.output_shape)
     assert [r.type for r in a.layers] == [r.type for r in b.layers]
+
+
+def test_explicit_names_are_unique_within_a_block_call():
+    src = ("block Mlp(d):\n    dense(4*d, name='up') -> dense(d, name='down')\n"
+           "model M():\n    input (8,)\n    Mlp(8)\n    Mlp(8)\n")
+    names = [r.name for r in model(src).layers]
+    assert names == ["input", "up", "down", "up", "down"]
+    with pytest.raises(symparams.ArgumentError):
+        model("model M():\n    input (8,)\n    repeat 2: dense(8, name='same')\n")

@@ -1,1 +1,343 @@
-"""Layers of this family register themselves with catalog.core.layer."""
+"""Attention layers: multi-head attention and grouped-query attention.
+
+Counting rule for multiply-adds (MACs), per example, for a query of T positions
+and a key/value sequence of S positions (S = T for self-attention):
+
+    projections   T*d_q*h*key_dim          (query)
+                  S*d_k*h*key_dim          (key)
+                  S*d_v*h*value_dim        (value)
+                  T*h*value_dim*out        (output; out = prod(output_shape))
+    attention     T*S*h*key_dim            (scores  Q K^T)
+                  T*S*h*value_dim          (weighted sum  softmax(...) V)
+
+so self-attention of width d with h*key_dim = h*value_dim = d costs
+4*T*d**2 + 2*T**2*d. Bias additions, the score scaling, the softmax and masks
+are not multiply-adds and are not counted (as for `dense`, whose bias is not
+counted either). Masks (causal, sliding window) change no figure: the products are
+counted in full, as the frameworks compute them.
+"""
+from __future__ import annotations
+
+import sympy
+
+from ..errors import ConstraintError, ShapeError
+from ..expressions import as_expr
+from ..results_types import Constraint
+from ..values import CHANNELS_FIRST, Tensor
+from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, OneOf, Optional, P, format_shape, prod, w,
+                   when)
+from .core import layer
+
+# ---- helpers -----------------------------------------------------------------
+
+
+def _split(t: Tensor):
+    """(index axes, feature width) of an attention input: sequences keep their
+    features last in both frameworks; a feature map of rank >= 3 follows its layout."""
+    if t.rank >= 3 and t.layout == CHANNELS_FIRST:
+        return tuple(t.shape[1:]), t.shape[0]
+    return tuple(t.shape[:-1]), t.shape[-1]
+
+
+def _decide_equal(a, b):
+    """True / False when a == b is decided, None while it depends on the symbols."""
+    diff = sympy.expand(as_expr(a) - as_expr(b))
+    if diff == 0:
+        return True
+    if diff.is_zero is False or diff.is_number:
+        return False
+    if sympy.simplify(diff) == 0:
+        return True
+    return None
+
+
+def _require_equal(c, a, b, what, convention_rule=False):
+    """a == b: an error now when it is false, a pair of kept constraints while it
+    depends on the symbols (re-checked by subs)."""
+    decided = _decide_equal(a, b)
+    if decided is True:
+        return
+    if decided is False:
+        if convention_rule:
+            c.cannot_express(f"{what} ({a} != {b})")
+        raise ShapeError(f"{c.layer_name}: {what} ({a} != {b})", c.span)
+    # kept: a - b >= 0 and b - a >= 0
+    _kept(c, "nonnegative", as_expr(a) - as_expr(b), f"{what} ({a} - ({b}) must be 0)")
+    _kept(c, "nonnegative", as_expr(b) - as_expr(a), f"{what} ({b} - ({a}) must be 0)")
+
+
+def _kept(c, kind, expr, what):
+    """A rule checked now when it can be, else kept for subs (like Ctx.positive/divisible)."""
+    con = Constraint(kind, as_expr(expr), c.layer_name, what, c.span)
+    if con.violated():
+        raise ConstraintError(f"{c.layer_name}: {what} (it comes to {expr})", c.span)
+    if not con.decided():
+        c.constraints.append(con)
+
+
+def _check_width(c, given, actual, keyword, which):
+    """A PyTorch-style width keyword (embed_dim=, kdim=, vdim=) checked against the tensor."""
+    if given is None:
+        return
+    decided = _decide_equal(given, actual)
+    if decided is False:
+        c.fail(f"{keyword}={given}, but the {which} has width {actual}", keyword, error=ShapeError)
+    if decided is None:
+        _require_equal(c, given, actual, f"{keyword} must equal the {which} width")
+
+
+def _tensors(c):
+    """(query, value, key) from the incoming tensor, a positional tensor argument
+    (the value, as in Keras's call(query, value, key)), and value=/key= keywords."""
+    extra = list(c.inputs[1:])
+    if len(extra) > 2:
+        c.fail(f"takes at most two tensor arguments (value, then key), found {len(extra)}")
+    value = extra[0] if extra else None
+    key = extra[1] if len(extra) > 1 else None
+    if c.a.value is not None:
+        if value is not None:
+            c.fail("the value tensor is given twice (as an argument and as value=)", "value")
+        value = c.a.value
+    if c.a.key is not None:
+        if key is not None:
+            c.fail("the key tensor is given twice (as an argument and as key=)", "key")
+        key = c.a.key
+    query = c.x
+    value = query if value is None else value
+    key = value if key is None else key
+    return query, value, key
+
+
+def _sequences(c, query, value, key, torch_rank_two: bool):
+    """Index axes and widths of the three inputs, with the shape rules of both frameworks."""
+    for t, role in ((query, "query"), (value, "value"), (key, "key")):
+        if t.rank < 2:
+            raise ShapeError(f"{c.layer_name}: the {role} must have a sequence axis and a feature axis, "
+                             f"found shape {format_shape(t.shape)}", c.span)
+        if torch_rank_two and t.rank != 2:
+            if c.torch:
+                c.cannot_express(f"PyTorch attention takes (sequence, features) inputs; the {role} has shape "
+                                 f"{format_shape(t.shape)}")
+            raise ShapeError(f"{c.layer_name}: the {role} must be (sequence, features), found shape "
+                             f"{format_shape(t.shape)}", c.span)
+    (tq, dq), (tv, dv), (tk, dk) = _split(query), _split(value), _split(key)
+    if value.rank != query.rank:
+        raise ShapeError(f"{c.layer_name}: query {format_shape(query.shape)} and value {format_shape(value.shape)} "
+                         f"must have the same rank", c.span)
+    c.same_shapes([tv, tk], "the key and the value must agree on every axis but the last")
+    return (tq, dq), (tv, dv), (tk, dk)
+
+
+# ---- multi-head attention --------------------------------------------------------
+
+# Keywords that change no figure: masks (the products are computed in full either way),
+# kernel choices. Accepted so Keras/PyTorch code pastes cleanly.
+_NO_EFFECT = (P("sliding_window", ANYTHING, None), P("flash_attention", ANYTHING, None),
+              P("use_causal_mask", ANYTHING, None, "is_causal"))
+
+
+def _width(c):
+    return _split(c.x)[1]
+
+
+@layer("multi_head_attention", "MultiHeadAttention", "MultiheadAttention", inputs="many", input_size=_width,
+       params=[P("num_heads", SIZE),
+               P("key_dim", Optional(SIZE), None),
+               P("value_dim", Optional(SIZE), None),
+               P("output_shape", Optional(OneOf((SIZE, SIZE_TUPLE))), None),
+               P("use_bias", BOOL, True, "bias"),
+               P("key", Optional(TENSOR), None),
+               P("value", Optional(TENSOR), None),
+               P("use_gate", BOOL, False),
+               P("attention_axes", Optional(OneOf((SIZE, SIZE_TUPLE))), None),
+               P("embed_dim", Optional(SIZE), None),
+               P("kdim", Optional(SIZE), None),
+               P("vdim", Optional(SIZE), None),
+               P("add_bias_kv", BOOL, False),
+               P("add_zero_attn", BOOL, False),
+               *_NO_EFFECT])
+def multi_head_attention(c):
+    """Multi-head dot-product attention (Keras MultiHeadAttention, PyTorch nn.MultiheadAttention).
+
+    `x -> multi_head_attention(h, k)` is self-attention; `q -> multi_head_attention(h, k, kv)`
+    attends over the tensor kv (key = value = kv; `key=` names another key tensor).
+    Query (T, d_q), value (S, d_v), key (S, d_k); output (T, out), out = output_shape or d_q.
+
+    Keras weights (as `w.name` gives them): query kernel (d_q, h, key_dim) and bias (h, key_dim),
+    key kernel (d_k, h, key_dim) and bias, [gate kernel (d_q, h, value_dim) and bias, use_gate=true],
+    value kernel (d_v, h, value_dim) and bias (h, value_dim), output kernel (h, value_dim, *out)
+    and bias (*out). Inputs of rank > 2 attend over all their inner axes (Keras's default).
+
+    PyTorch (nn.MultiheadAttention(E, h, batch_first=True), E = d_q): in_proj_weight (3E, E),
+    in_proj_bias (3E), out_proj.weight (E, E), out_proj.bias (E); when the key or value width
+    differs from E (kdim/vdim): q_proj_weight (E, E), k_proj_weight (E, d_k), v_proj_weight (E, d_v)
+    instead of in_proj_weight; add_bias_kv=true adds bias_k and bias_v (1, 1, E). PyTorch's head
+    size is E / h, so the torch convention needs h * key_dim == E, value_dim == key_dim and no other
+    output width. PyTorch-style calls: `multi_head_attention(num_heads=12, embed_dim=768)`
+    (key_dim = embed_dim / num_heads; positional arguments follow Keras's order).
+    While the key/value widths are symbols not provably equal to E the PyTorch names are the
+    separate q/k/v_proj_weight ones (the count is the same either way).
+
+    MACs: T*d_q*h*key_dim + S*d_k*h*key_dim + S*d_v*h*value_dim + T*h*value_dim*out (projections)
+    + T*S*h*key_dim + T*S*h*value_dim (scores and weighted sum), with T, S the products of the
+    index axes; use_gate adds T*d_q*h*value_dim; add_bias_kv and add_zero_attn each add one key
+    position to S in the score and weighted-sum terms. Biases, softmax and scaling are not counted."""
+    a = c.a
+    h = c.positive(a.num_heads, "num_heads")
+    query, value, key = _tensors(c)
+    (tq, dq), (tv, dv), (tk, dk) = _sequences(c, query, value, key, torch_rank_two=c.torch)
+    _check_width(c, a.embed_dim, dq, "embed_dim", "query")
+    _check_width(c, a.kdim, dk, "kdim", "key")
+    _check_width(c, a.vdim, dv, "vdim", "value")
+
+    if a.key_dim is not None:
+        kd = a.key_dim
+    elif a.embed_dim is not None:
+        kd = c.divisible(a.embed_dim, h, f"num_heads={h} must divide embed_dim={a.embed_dim}")
+    else:
+        c.fail("missing its required argument 'key_dim' (or PyTorch's embed_dim=, giving key_dim = "
+               "embed_dim / num_heads)")
+    kd = c.positive(kd, "key_dim")
+    _kept(c, "integer", kd, f"key_dim = {kd} must be a whole number")
+    vd = c.positive(kd if a.value_dim is None else a.value_dim, "value_dim")
+    if a.output_shape is None:
+        out_axes = (dq,)
+    else:
+        out_axes = a.output_shape if isinstance(a.output_shape, tuple) else (a.output_shape,)
+        for o in out_axes:
+            c.positive(o, "output_shape")
+    out = prod(out_axes)
+    if a.attention_axes is not None:
+        axes = a.attention_axes if isinstance(a.attention_axes, tuple) else (a.attention_axes,)
+        default = tuple(range(1, query.rank))
+        if tuple(int(x) if isinstance(x, sympy.Integer) else None for x in axes) != default:
+            c.fail(f"only the default attention_axes {format_shape(default)} (every axis but the batch and the "
+                   f"features) is supported, found {format_shape(axes)}", "attention_axes")
+    if c.keras and (a.add_bias_kv or a.add_zero_attn):
+        c.cannot_express("Keras's MultiHeadAttention has no add_bias_kv / add_zero_attn")
+
+    T, S = prod(tq), prod(tv)
+    extra_keys = int(bool(a.add_bias_kv)) + int(bool(a.add_zero_attn))
+
+    def macs(kd, vd):
+        total = (T * dq * h * kd + S * dk * h * kd + S * dv * h * vd + T * h * vd * out
+                 + T * (S + extra_keys) * h * kd + T * (S + extra_keys) * h * vd)
+        return total + (T * dq * h * vd if a.use_gate else 0)
+
+    def keras():
+        gate = when(a.use_gate, w("kernel", (dq, h, vd)), *when(a.use_bias, w("bias", (h, vd))))
+        return [w("kernel", (dq, h, kd)), *when(a.use_bias, w("bias", (h, kd))),
+                w("kernel", (dk, h, kd)), *when(a.use_bias, w("bias", (h, kd))),
+                *gate,
+                w("kernel", (dv, h, vd)), *when(a.use_bias, w("bias", (h, vd))),
+                w("kernel", (h, vd, *out_axes)), *when(a.use_bias, w("bias", tuple(out_axes)))]
+
+    def torch():
+        E = dq
+        rule = "PyTorch needs num_heads * key_dim == embed_dim"
+        if _decide_equal(h * kd, E) is False:
+            hint = ""
+            if _decide_equal(h, E) is True:
+                hint = ("; positional arguments follow Keras's order (num_heads, key_dim): for PyTorch's "
+                        f"MultiheadAttention({E}, {kd}) write multi_head_attention(num_heads={kd}, embed_dim={E})")
+            c.cannot_express(f"{rule} ({h} * {kd} != {E}): PyTorch's head size is embed_dim / num_heads{hint}")
+        _require_equal(c, h * kd, E, rule, convention_rule=True)
+        if a.value_dim is not None:
+            _require_equal(c, vd, kd, "PyTorch needs value_dim == key_dim (its value heads are embed_dim / "
+                                      "num_heads wide)", convention_rule=True)
+        if a.output_shape is not None:
+            if len(out_axes) != 1:
+                c.cannot_express("PyTorch's MultiheadAttention output is (T, embed_dim); output_shape must be one "
+                                 "size equal to embed_dim")
+            _require_equal(c, out_axes[0], E, "PyTorch's MultiheadAttention output width is embed_dim",
+                           convention_rule=True)
+        if a.use_gate:
+            c.cannot_express("PyTorch's MultiheadAttention has no gate (use_gate=true)")
+        same = _decide_equal(dk, E) is True and _decide_equal(dv, E) is True
+        proj = [w("in_proj_weight", (3 * E, E))] if same else [
+            w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
+        return [*proj, *when(a.use_bias, w("in_proj_bias", (3 * E,))),
+                *when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E))),
+                w("out_proj.weight", (E, E)), *when(a.use_bias, w("out_proj.bias", (E,)))]
+
+    weights = c.pick(keras, torch)
+    shape, layout = _output(c, query, tq, out_axes)
+    # in the torch convention the head size is E / h (checked above): figures in terms of E
+    return Built(shape, weights, macs(kd, vd) if c.keras else macs(dq / h, dq / h), layout=layout)
+
+
+def _output(c, query, tq, out_axes):
+    """The output shape: the query's index axes, then the output width(s)."""
+    if query.rank == 2:
+        return (*tq, *out_axes), None
+    if query.layout == CHANNELS_FIRST:
+        if len(out_axes) != 1:
+            c.fail("a multi-axis output_shape needs a channels-last input", "output_shape")
+        return (out_axes[0], *tq), "same"
+    return (*tq, *out_axes), "same"
+
+
+# ---- grouped-query attention ------------------------------------------------------
+
+@layer("grouped_query_attention", "GroupedQueryAttention", "GroupQueryAttention", inputs="many",
+       input_size=_width,
+       params=[P("head_dim", SIZE),
+               P("num_query_heads", SIZE, REQUIRED, "num_attention_heads"),
+               P("num_key_value_heads", SIZE),
+               P("use_bias", BOOL, True, "bias", "attention_bias"),
+               P("key", Optional(TENSOR), None),
+               P("value", Optional(TENSOR), None),
+               P("use_gate", BOOL, False),
+               *_NO_EFFECT])
+def grouped_query_attention(c):
+    """Grouped-query attention (Keras GroupQueryAttention): num_query_heads query heads share
+    num_key_value_heads key/value heads, each head_dim wide. Query (T, d), value (S, d),
+    key (S, d_k); output (T, d). Keras requires the value width to equal the query width d.
+
+    Keras weights (as `w.name` gives them): query kernel (d, hq, head_dim) and bias (hq, head_dim),
+    key kernel (d_k, hkv, head_dim) and bias (hkv, head_dim), [gate kernel (d, hq, head_dim) and
+    bias, use_gate=true], value kernel (d, hkv, head_dim) and bias, output kernel
+    (hq, head_dim, d) and bias (d).
+
+    PyTorch has no grouped-query attention module. The torch convention uses the Llama-style
+    naming of Hugging Face transformers (LlamaAttention with attention_bias=use_bias):
+    q_proj.weight (hq*head_dim, d), k_proj.weight (hkv*head_dim, d_k),
+    v_proj.weight (hkv*head_dim, d), o_proj.weight (d, hq*head_dim), and q_proj.bias, k_proj.bias,
+    v_proj.bias, o_proj.bias when use_bias. Rotary position embeddings have no parameters.
+
+    MACs: T*d*hq*head_dim (query) + S*d_k*hkv*head_dim (key) + S*d*hkv*head_dim (value)
+    + T*hq*head_dim*d (output) + 2*T*S*hq*head_dim (scores and weighted sum, after the key/value
+    heads are repeated for their query groups); use_gate adds T*d*hq*head_dim."""
+    a = c.a
+    hd = c.positive(a.head_dim, "head_dim")
+    hq = c.positive(a.num_query_heads, "num_query_heads")
+    hkv = c.positive(a.num_key_value_heads, "num_key_value_heads")
+    c.divisible(hq, hkv, f"num_key_value_heads={hkv} must divide num_query_heads={hq}")
+    query, value, key = _tensors(c)
+    (tq, d), (tv, dv), (tk, dk) = _sequences(c, query, value, key, torch_rank_two=True)
+    if c.keras:
+        _require_equal(c, dv, d, "Keras's GroupQueryAttention needs the value width to equal the query width")
+    T, S = prod(tq), prod(tv)
+    macs = (T * d * hq * hd + S * dk * hkv * hd + S * dv * hkv * hd + T * hq * hd * d
+            + 2 * T * S * hq * hd)
+    if a.use_gate:
+        macs += T * d * hq * hd
+
+    def keras():
+        gate = when(a.use_gate, w("kernel", (d, hq, hd)), *when(a.use_bias, w("bias", (hq, hd))))
+        return [w("kernel", (d, hq, hd)), *when(a.use_bias, w("bias", (hq, hd))),
+                w("kernel", (dk, hkv, hd)), *when(a.use_bias, w("bias", (hkv, hd))),
+                *gate,
+                w("kernel", (dv, hkv, hd)), *when(a.use_bias, w("bias", (hkv, hd))),
+                w("kernel", (hq, hd, d)), *when(a.use_bias, w("bias", (d,)))]
+
+    def torch():
+        if a.use_gate:
+            c.cannot_express("the Llama-style attention has no gate (use_gate=true)")
+        out = []
+        for name, rows, cols in (("q_proj", hq * hd, d), ("k_proj", hkv * hd, dk), ("v_proj", hkv * hd, dv),
+                                 ("o_proj", d, hq * hd)):
+            out += [w(f"{name}.weight", (rows, cols)), *when(a.use_bias, w(f"{name}.bias", (rows,)))]
+        return out
+
+    return Built((*tq, d), c.pick(keras, torch), macs, layout=None)
