@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("transformers", reason="transformers is not installed: pip install -e .[oracle]")
+
 import symparams
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
