@@ -86,7 +86,20 @@ class LayerRow:
                            tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
 
     def __repr__(self):
-        return f"<LayerRow {self.name} ({self.type}) params={self.params} output={self.output_shape}>"
+        from .printers.notebook import row_repr
+        return row_repr(self)
+
+    def _repr_latex_(self):
+        from .printers.notebook import row_latex
+        return row_latex(self)
+
+    def _repr_markdown_(self):
+        from .printers.notebook import row_markdown
+        return row_markdown(self)
+
+    def _repr_html_(self):
+        from .printers.notebook import row_html
+        return row_html(self)
 
 
 def _nice(expr) -> sympy.Expr:
@@ -240,12 +253,20 @@ class ModelResult:
         return render_model(self)
 
     def __repr__(self):
-        return (f"<ModelResult {self.name} ({self.convention}): params={self.params}, "
-                f"output_shape={self.output_shape}>")
+        from .printers.notebook import model_repr
+        return model_repr(self)
 
     def _repr_latex_(self):
-        from .printers.latex import latex
-        return f"$\\displaystyle {latex(self.params)}$"
+        from .printers.notebook import model_latex
+        return model_latex(self)
+
+    def _repr_markdown_(self):
+        from .printers.notebook import model_markdown
+        return model_markdown(self)
+
+    def _repr_html_(self):
+        from .printers.notebook import model_html
+        return model_html(self)
 
     # ---- formulas: breakdown, algebra, comparison, sweeps (symparams.breakdown/algebra/compare/sweep) --
     def breakdown(self) -> list:

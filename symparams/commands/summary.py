@@ -1,27 +1,114 @@
 """symparams summary FILE: the per-layer table and the totals of a model."""
 from __future__ import annotations
 
-from .common import add_model_arguments, load_model
+import os
+import re
+import shutil
+import sys
+
+from .common import UsageError, add_model_arguments, load_model
 
 HELP = "per-layer table and totals of a model in a .arch file"
 FORMATS = ("text", "json", "markdown", "latex")
+FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
+_LATEX_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.+)$", re.S)
 
 
 def add_arguments(parser):
     add_model_arguments(parser, FORMATS)
+    parser.add_argument("--expand", nargs="?", const="all", metavar="DEPTH",
+                        help="show the layers inside block calls (default: one row per block call, its figures "
+                             "summed); a number limits the depth")
+    parser.add_argument("--width", type=int, metavar="N",
+                        help="text: wrap long expressions so the table fits in N columns (default: the terminal's "
+                             "width on a terminal, no wrapping otherwise; 0: no wrapping)")
+    parser.add_argument("--latex-name", action="append", metavar="NAME=LATEX",
+                        help="latex/markdown: write symbol NAME as LATEX, e.g. --latex-name 'd=d_{m}' (repeatable)")
+    parser.add_argument("--standalone", action="store_true",
+                        help="latex: a complete, compilable document (booktabs, amsmath)")
+    parser.add_argument("--formula", action="append", choices=FIGURES, metavar="FIGURE",
+                        help=f"latex: only these totals as formulas ({', '.join(FIGURES)}); repeatable")
+    parser.add_argument("--by", choices=("layer", "block"), default="layer",
+                        help="block: one row per top-level block call, layer and repeat, with its formula for one "
+                             "instance, its count, its total and its share of the params (text, markdown, json)")
 
 
-def render(net, fmt: str) -> str:
+def latex_names(items) -> dict:
+    names = {}
+    for item in items or ():
+        match = _LATEX_NAME.match(item)
+        if not match:
+            raise UsageError(f"--latex-name {item!r}: expected NAME=LATEX, e.g. --latex-name 'd=d_{{m}}'")
+        names[match.group(1)] = match.group(2).strip()
+    return names
+
+
+def expand_depth(value):
+    if value is None:
+        return False
+    if value == "all":
+        return True
+    try:
+        depth = int(value)
+    except ValueError:
+        raise UsageError(f"--expand {value!r}: expected a depth (a whole number) or nothing") from None
+    if depth < 0:
+        raise UsageError(f"--expand {value}: the depth cannot be negative")
+    return depth
+
+
+def use_color(stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def text_width(requested):
+    if requested is not None:
+        if requested < 0:
+            raise UsageError(f"--width {requested}: expected a positive number of columns (or 0: no wrapping)")
+        return requested or None
+    if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return None
+
+
+def render(net, fmt: str, args=None) -> str:
+    expand = expand_depth(getattr(args, "expand", None))
+    names = latex_names(getattr(args, "latex_name", None))
     if fmt == "json":
         from ..printers.json import render as printer
-    elif fmt == "markdown":
+        return printer(net)
+    if fmt == "markdown":
         from ..printers.markdown import render as printer
-    elif fmt == "latex":
+        return printer(net, names=names, expand=expand)
+    if fmt == "latex":
         from ..printers.latex_table import render as printer
-    else:
-        from ..printers.text import render_model as printer
-    return printer(net)
+        return printer(net, names=names, standalone=getattr(args, "standalone", False), expand=expand,
+                       figures=getattr(args, "formula", None))
+    from ..printers.text import render_model
+    return render_model(net, width=text_width(getattr(args, "width", None)), expand=expand, color=use_color())
 
 
 def run(args) -> str:
-    return render(load_model(args), args.format)
+    if args.format != "latex" and (args.standalone or args.formula):
+        raise UsageError("--standalone and --formula go with --format latex")
+    if args.format not in ("latex", "markdown") and args.latex_name:
+        raise UsageError("--latex-name goes with --format latex or markdown")
+    if getattr(args, "by", "layer") == "block":
+        return render_by_block(load_model(args), args.format)
+    return render(load_model(args), args.format, args)
+
+
+def render_by_block(net, fmt: str) -> str:
+    """--by block: symparams.breakdown (Kaplan et al. 2020, Table 1 style)."""
+    from ..breakdown import as_dict, breakdown, render_markdown, render_text
+    if fmt == "latex":
+        raise UsageError("--by block prints text, markdown or json, not latex")
+    rows = breakdown(net)
+    if fmt == "json":
+        import json
+        return json.dumps(as_dict(net, rows), indent=1)
+    if fmt == "markdown":
+        return render_markdown(net, rows)
+    return render_text(net, rows)

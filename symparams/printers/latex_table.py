@@ -1,29 +1,136 @@
-"""A booktabs table of a model's layers and totals, ready for a paper or a slide."""
+"""A booktabs table of a model's layers and totals, ready for a paper or a slide; or the totals as
+display equations; either one alone (to paste into a document) or in a compilable document."""
 from __future__ import annotations
 
-from .latex import latex
+from .latex import align, document, latex, visible_width
+from .present import count_symbols, display_rows, shown_symbols, tidy
+
+FIGURES = {"params": "Params", "trainable": "Trainable", "non_trainable": "Non-trainable",
+           "buffers": "Buffers", "macs": "MACs", "flops": "FLOPs"}
+_LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
+def escape(text: str) -> str:
+    """Text for a LaTeX text-mode cell."""
+    out = []
+    for ch in text:
+        if ch in "&%$#_{}":
+            out.append("\\" + ch)
+        elif ch == "\\":
+            out.append(r"\textbackslash{}")
+        elif ch == "~":
+            out.append(r"\textasciitilde{}")
+        elif ch == "^":
+            out.append(r"\textasciicircum{}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
-def _shape(shape) -> str:
-    return "$(" + ", ".join(latex(d) for d in shape) + ("," if len(shape) == 1 else "") + ")$"
+class _Tex:
+    def __init__(self, names=None, first=()):
+        self.names, self.first = names, first
+
+    def __call__(self, expr) -> str:
+        # A line may break between the factors of a long product (in a wrapping column).
+        return latex(expr, self.names, self.first).replace("\\right) \\left(", "\\right)\\allowbreak \\left(")
+
+    def shape(self, shape) -> str:
+        return "(" + ", ".join(self(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+    def counted(self, expr, counts) -> str:
+        """`4 d (d + 1) \\times L`; a sum in parentheses; a zero alone."""
+        tex = self(expr)
+        if not counts or tex == "0":
+            return tex
+        if expr.is_Add:
+            tex = f"\\left({tex}\\right)"
+        return tex + "".join(f" \\times {self(c)}" for c in counts)
 
 
-def render(net) -> str:
-    rows = []
-    for row in net.layers:
-        times = "".join(f" \\times {latex(c.count)}" for c in row.repeat)
-        shapes = ", ".join(_shape(s) for s in row.output_shapes)
-        rows.append(f"{_escape(row.name)} ({_escape(row.type)}) & {shapes} & ${latex(row.params)}{times}$ & "
-                    f"${latex(row.macs)}{times}$ \\\\")
-    totals = [f"\\multicolumn{{2}}{{l}}{{Total params}} & \\multicolumn{{2}}{{l}}{{${latex(net.params)}$}} \\\\",
-              f"\\multicolumn{{2}}{{l}}{{Trainable}} & \\multicolumn{{2}}{{l}}{{${latex(net.trainable)}$}} \\\\",
-              f"\\multicolumn{{2}}{{l}}{{MACs}} & \\multicolumn{{2}}{{l}}{{${latex(net.macs)}$}} \\\\"]
+def _column(cells, width_cm: float) -> str:
+    wide = max((visible_width(c) for c in cells), default=0) > _LONG_CELL
+    return f">{{\\raggedright\\arraybackslash}}p{{{width_cm}cm}}" if wide else "l"
+
+
+def _totals(net, counts):
+    figures = [("Total params", net.params), ("Trainable params", net.trainable),
+               ("Non-trainable params", net.non_trainable)]
+    if net.convention == "torch":
+        figures.append(("Buffers", net.buffers))
+    figures.append(("MACs", net.macs))
+    return [(label, tidy(expr, counts)) for label, expr in figures]
+
+
+def table(net, names=None, expand=False, long: bool = False) -> str:
+    """The tabular (or, with `long`, a longtable): Layer (type), Output shape, Params, MACs, then totals."""
+    counts = count_symbols(net)
+    tex = _Tex(names, counts)
+    body_cells = []
+    for r in display_rows(net, expand):
+        indent = "\\quad " * r.depth
+        name = f"\\textbf{{{escape(r.name)}}}" if r.is_block else escape(r.name)
+        layer = f"{indent}{name} ({escape(r.type)})"
+        shapes = ", ".join(f"${tex.shape(s)}$" for s in r.output_shapes)
+        if r.shared_with:
+            params = f"$0$ (shares {escape(r.shared_with)})"
+        else:
+            params = f"${tex.counted(r.params, r.params_counts)}$"
+        body_cells.append((layer, shapes, params, f"${tex.counted(r.macs, r.macs_counts)}$"))
+    spec = "l" + "".join(_column([row[i] for row in body_cells], w) for i, w in ((1, 4.5), (2, 4.0), (3, 5.5)))
+    totals = _totals(net, counts)
+    wide_totals = any(visible_width(tex(e)) > 3 * _LONG_CELL for _, e in totals)
+    total_spec = ">{\\raggedright\\arraybackslash}p{14cm}" if wide_totals else "l"
+    rows = [" & ".join(cells) + " \\\\" for cells in body_cells]
+    total_rows = [f"{label} & \\multicolumn{{3}}{{{total_spec}}}{{${tex(expr)}$}} \\\\" for label, expr in totals]
+    env = "longtable" if long else "tabular"
+    header = ["\\toprule", "Layer (type) & Output shape & Params & MACs \\\\", "\\midrule"]
+    if long:
+        header += ["\\endhead", "\\bottomrule", "\\endfoot"]
     return "\n".join([
-        f"% {net.name}, {net.convention} convention; requires \\usepackage{{booktabs}}",
-        "\\begin{tabular}{llll}", "\\toprule",
-        "Layer (type) & Output shape & Params & MACs \\\\", "\\midrule", *rows, "\\midrule", *totals,
-        "\\bottomrule", "\\end{tabular}"])
+        f"% {net.name}, {net.convention} convention; needs \\usepackage{{booktabs}}"
+        + (", \\usepackage{array}" if ">{" in spec + total_spec else "")
+        + (", \\usepackage{longtable}" if long else ""),
+        f"\\begin{{{env}}}{{{spec}}}", *header, *rows, "\\midrule", *total_rows,
+        *([] if long else ["\\bottomrule"]), f"\\end{{{env}}}"])
+
+
+def equations(net, figures=("params", "macs"), names=None, width: int = 70) -> str:
+    """The chosen totals as an align* environment, long sums broken across lines."""
+    counts = count_symbols(net)
+    eqs = []
+    for figure in figures:
+        expr = tidy(getattr(net, figure), counts)
+        eqs.append((f"\\text{{{FIGURES[figure]}}}", expr))
+    return align(eqs, width, names, counts)
+
+
+def render(net, names=None, standalone: bool = False, expand=False, figures=None) -> str:
+    """`summary --format latex`: the table, or with `figures` just those formulas; `standalone`
+    wraps either in a compilable document (the table followed by the totals as equations)."""
+    if figures:
+        if not standalone and len(figures) == 1:
+            return latex(tidy(getattr(net, figures[0]), count_symbols(net)), names, count_symbols(net))
+        body = equations(net, figures, names)
+        return document(body) if standalone else body
+    if not standalone:
+        return table(net, names, expand)
+    tex = table(net, names, expand, long=True)     # a longtable: it breaks across pages
+    sym = _symbol_list(net, names)
+    intro = f"{escape(net.convention)} convention"
+    if sym:
+        intro += "; symbols " + ", ".join(f"${t}$" for t in sym.values())
+        given = [f"${sym[n]} = {latex(net.defaults[n])}$" for n in sym if n in net.defaults]
+        if given:
+            intro += " (declared defaults: " + ", ".join(given) + ")"
+    body = "\n\n".join([intro, "{\\small\n" + tex + "\n}", equations(net, ("params", "macs"), names)])
+    return document(body, landscape=True, title=f"Model {escape(net.name)}")
+
+
+def _symbol_list(net, names):
+    from .latex import symbol_latex
+    names = names or {}
+    return {n: names.get(n, symbol_latex(n)) for n in shown_symbols(net)}
+
+
+__all__ = ["render", "table", "equations", "escape", "FIGURES"]

@@ -1,31 +1,76 @@
-"""A GitHub-flavoured Markdown table, formulas in $...$."""
+"""A GitHub-flavoured Markdown table, formulas in $...$ (GitHub, Jupyter and most static-site
+generators render them with MathJax or KaTeX)."""
 from __future__ import annotations
 
 from .json import expr_text
 from .latex import latex
+from .present import count_symbols, display_rows, shown_symbols, tidy
 
 
-def _math(expr) -> str:
-    return f"${latex(expr)}$"
+def _cell_math(tex: str) -> str:
+    # A bare | ends a table cell even inside $...$ on GitHub.
+    return tex.replace("|", r"\vert ")
 
 
-def _shape(shape) -> str:
-    return "$(" + ", ".join(latex(d) for d in shape) + ("," if len(shape) == 1 else "") + ")$"
+def text_cell(text: str) -> str:
+    """Plain text for a table cell: Markdown's active characters escaped."""
+    out = []
+    for ch in text:
+        out.append("\\" + ch if ch in "\\`*[]<>|$#" else ch)
+    return "".join(out)
 
 
-def render(net) -> str:
-    lines = [f"**Model {net.name}** ({net.convention} convention)", "",
-             "| Layer (type) | Output shape | Params | MACs |", "|---|---|---|---|"]
-    for row in net.layers:
-        shapes = ", ".join(_shape(s) for s in row.output_shapes)
-        times = "".join(f" × ${latex(c.count)}$" for c in row.repeat)
-        lines.append(f"| {row.name} ({row.type}) | {shapes} | {_math(row.params)}{times} | {_math(row.macs)}{times} |")
-    lines += ["", f"- Total params: {_math(net.params)}", f"- Trainable params: {_math(net.trainable)}",
-              f"- Non-trainable params: {_math(net.non_trainable)}"]
+class _Math:
+    def __init__(self, names=None, first=()):
+        self.names, self.first = names, first
+
+    def tex(self, expr) -> str:
+        return _cell_math(latex(expr, self.names, self.first))
+
+    def __call__(self, expr) -> str:
+        return f"${self.tex(expr)}$"
+
+    def shape(self, shape) -> str:
+        return "$(" + ", ".join(self.tex(d) for d in shape) + ("," if len(shape) == 1 else "") + ")$"
+
+    def counted(self, expr, counts) -> str:
+        tex = self.tex(expr)
+        if not counts or tex == "0":
+            return f"${tex}$"
+        if expr.is_Add:
+            tex = f"\\left({tex}\\right)"
+        return "$" + tex + "".join(f" \\times {self.tex(c)}" for c in counts) + "$"
+
+
+def render(net, names=None, expand=False) -> str:
+    counts = count_symbols(net)
+    m = _Math(names, counts)
+    symbols = ", ".join(f"${_sym(n, names)}" + (f" = {latex(net.defaults[n])}" if n in net.defaults else "") + "$"
+                        for n in shown_symbols(net))
+    lines = [f"**Model {text_cell(net.name)}** ({net.convention} convention)", ""]
+    if symbols:
+        lines += [f"Symbols: {symbols}" + (" (declared defaults)" if net.defaults else ""), ""]
+    lines += ["| Layer (type) | Output shape | Params | MACs |", "|---|---|---|---|"]
+    for row in display_rows(net, expand):
+        indent = "&emsp;" * row.depth
+        name = f"**{text_cell(row.name)}**" if row.is_block else text_cell(row.name)
+        shapes = ", ".join(m.shape(s) for s in row.output_shapes)
+        params = (f"$0$ (shares {text_cell(row.shared_with)})" if row.shared_with
+                  else m.counted(row.params, row.params_counts))
+        lines.append(f"| {indent}{name} ({text_cell(row.type)}) | {shapes} | {params} | "
+                     f"{m.counted(row.macs, row.macs_counts)} |")
+    lines += ["", f"- Total params: {m(tidy(net.params, counts))}",
+              f"- Trainable params: {m(tidy(net.trainable, counts))}",
+              f"- Non-trainable params: {m(tidy(net.non_trainable, counts))}"]
     if net.convention == "torch":
-        lines.append(f"- Buffers: {_math(net.buffers)}")
-    lines.append(f"- MACs: {_math(net.macs)} (FLOPs = 2 × MACs)")
+        lines.append(f"- Buffers: {m(tidy(net.buffers, counts))}")
+    lines.append(f"- MACs: {m(tidy(net.macs, counts))} (FLOPs = 2 × MACs)")
     return "\n".join(lines)
 
 
-__all__ = ["render", "expr_text"]
+def _sym(name, names):
+    from .latex import symbol_latex
+    return (names or {}).get(name, symbol_latex(name))
+
+
+__all__ = ["render", "expr_text", "text_cell"]

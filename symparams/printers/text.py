@@ -1,7 +1,15 @@
-"""The text summary: a box-drawn table like Keras's summary(), with expressions in the cells."""
+"""The text summary: a box-drawn table like Keras's summary(), with expressions in the cells.
+
+Block calls are one row each unless expanded (their layers then follow, indented); long
+expressions wrap inside their column when a width is given; colour is opt-in (the command
+turns it on for a terminal without NO_COLOR)."""
 from __future__ import annotations
 
 from .json import expr_text
+from .present import count_symbols, defaults_text, display_rows, tidy
+
+BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
+_MIN_COLUMN = 12
 
 
 def shape_text(shape) -> str:
@@ -14,6 +22,7 @@ def row_shape_text(row) -> str:
 
 
 def row_params_text(row) -> str:
+    """A LayerRow's params cell: `4*d*(d + 1)  ×L` inside a symbolic repeat."""
     text = expr_text(row.params)
     if row.shared_with:
         return f"0 (shares {row.shared_with})"
@@ -21,33 +30,158 @@ def row_params_text(row) -> str:
     return text + "".join(f"  ×{c}" for c in counts) if counts and text != "0" else text
 
 
-def table(headers, rows) -> str:
+def display_params_text(row) -> str:
+    """A DisplayRow's params cell."""
+    if row.shared_with:
+        return f"0 (shares {row.shared_with})"
+    text = expr_text(row.params)
+    return text + "".join(f"  ×{expr_text(c)}" for c in row.params_counts) if text != "0" else text
+
+
+def _depths(text: str) -> list[int]:
+    depth, out = 0, []
+    for ch in text:
+        if ch in ")]":
+            depth -= 1
+        out.append(depth)
+        if ch in "([":
+            depth += 1
+    return out
+
+
+def _tokens(text: str, level: int) -> list[str]:
+    """Split at the spaces nested at most `level` parentheses deep, keeping an operator with the
+    term after it ("a + b" -> ["a", "+ b"])."""
+    pieces, start = [], 0
+    for i, (ch, depth) in enumerate(zip(text, _depths(text))):
+        if ch == " " and depth <= level:
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    tokens = []
+    for piece in pieces:
+        if tokens and tokens[-1] in ("+", "-", "×", "="):
+            tokens[-1] += " " + piece
+        elif piece:
+            tokens.append(piece)
+    return tokens
+
+
+def _wrap(text: str, width: int, level: int = 0) -> list[str]:
+    if len(text) <= width:
+        return [text]
+    if level > max(_depths(text), default=0):          # no space left to break at: cut after * or ,
+        out = []
+        while len(text) > width:
+            cut = max(text.rfind("*", 1, width), text.rfind(",", 1, width), text.rfind("_", 1, width))
+            cut = cut + 1 if cut > 0 else width
+            out.append(text[:cut])
+            text = text[cut:]
+        return out + [text]
+    tokens = _tokens(text, level)
+    if len(tokens) == 1:
+        return _wrap(text, width, level + 1)
+    lines, current = [], ""
+    for token in tokens:
+        if current and len(current) + 1 + len(token) <= width:
+            current += " " + token
+        else:
+            if current:
+                lines.append(current)
+            current = token
+    lines.append(current)
+    out = []
+    for line in lines:
+        out += _wrap(line, width, level + 1) if len(line) > width else [line]
+    return out
+
+
+def wrap_cell(text: str, width: int) -> list[str]:
+    """Cut a cell into lines of at most `width` characters: at the least nested spaces first (a
+    sum's continuation lines start with its operator), then deeper, then after `*` or `,`.
+    A leading indentation (a block's layers) is kept on every line."""
+    if len(text) <= width:
+        return [text]
+    indent = len(text) - len(text.lstrip(" "))
+    room = max(width - indent, 1)
+    return [" " * indent + line for line in _wrap(text[indent:], room)]
+
+
+def _fit_widths(widths, headers, limit):
+    """Shrink the widest columns until the table fits in `limit` characters (or cannot shrink)."""
+    widths = list(widths)
+    floor = [max(len(h), _MIN_COLUMN) for h in headers]
+    while sum(widths) + 3 * len(widths) + 1 > limit:
+        candidates = [i for i, w in enumerate(widths) if w > floor[i]]
+        if not candidates:
+            break
+        i = max(candidates, key=lambda k: widths[k])
+        widths[i] -= 1
+    return widths
+
+
+def table(headers, rows, width: int | None = None, styles=None, color: bool = False) -> str:
+    """A Keras-style box table. `width`: wrap cells so that the table fits; `styles`: an ANSI
+    prefix per row (used only with `color`)."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    if width:
+        widths = _fit_widths(widths, headers, width)
 
     def line(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    def cells(values, bar):
-        return bar + bar.join(f" {v.ljust(w)} " for v, w in zip(values, widths)) + bar
+    def cells(values, bar, style=""):
+        parts = [wrap_cell(v, w) for v, w in zip(values, widths)]
+        height = max(len(p) for p in parts)
+        out = []
+        for k in range(height):
+            texts = [(p[k] if k < len(p) else "").ljust(w) for p, w in zip(parts, widths)]
+            if color and style:
+                texts = [f"{style}{t}{RESET}" for t in texts]
+            out.append(bar + bar.join(f" {t} " for t in texts) + bar)
+        return out
 
-    out = [line("┏", "┳", "┓", "━"), cells(headers, "┃"), line("┡", "╇", "┩", "━")]
-    out += [cells(r, "│") for r in rows]
+    out = [line("┏", "┳", "┓", "━"), *cells(headers, "┃", BOLD), line("┡", "╇", "┩", "━")]
+    for i, r in enumerate(rows):
+        out += cells(r, "│", (styles[i] if styles else ""))
     out.append(line("└", "┴", "┘", "─"))
     return "\n".join(out)
 
 
-def render_model(net) -> str:
-    rows = [(f"{r.name} ({r.type})", row_shape_text(r), row_params_text(r)) for r in net.layers]
-    lines = [f"Model: {net.name}   convention: {net.convention}   symbols: {', '.join(net.symbols) or 'none'}",
-             table(("Layer (type)", "Output shape", "Params"), rows),
-             f" Total params: {expr_text(net.params)}",
-             f" Trainable params: {expr_text(net.trainable)}",
-             f" Non-trainable params: {expr_text(net.non_trainable)}"]
+def _total_line(label: str, value: str, width: int | None, color: bool) -> list[str]:
+    """` Total params: VALUE`, continuation lines aligned under the value's first character."""
+    head = f" {label}: "
+    shown = f" {BOLD}{label}{RESET}: " if color else head
+    if not width or len(head) + len(value) <= width:
+        return [shown + value]
+    lines = _wrap(value, max(width - len(head), 20))
+    return [shown + lines[0]] + [" " * len(head) + line for line in lines[1:]]
+
+
+def render_model(net, width: int | None = None, expand=False, color: bool = False) -> str:
+    """The summary of LANGUAGE.md §10. `expand`: False (one row per block call), True (every layer)
+    or a depth; `width`: wrap to that many columns; `color`: ANSI styles."""
+    shown = display_rows(net, expand)
+    rows, styles = [], []
+    for r in shown:
+        rows.append(("  " * r.depth + f"{r.name} ({r.type})", ", ".join(shape_text(s) for s in r.output_shapes),
+                     display_params_text(r)))
+        styles.append(CYAN if r.is_block else (DIM if expr_text(r.params) == "0" else ""))
+    counts = count_symbols(net)
+
+    def total(expr):
+        return expr_text(tidy(expr, counts))
+    symbols = defaults_text(net, expr_text) or "none"
+    lines = [f"Model: {net.name}   convention: {net.convention}   symbols: {symbols}",
+             table(("Layer (type)", "Output shape", "Params"), rows, width, styles, color)]
+    lines += _total_line("Total params", total(net.params), width, color)
+    lines += _total_line("Trainable params", total(net.trainable), width, color)
+    lines += _total_line("Non-trainable params", total(net.non_trainable), width, color)
     if net.convention == "torch":
-        lines.append(f" Buffers: {expr_text(net.buffers)}")
+        lines += _total_line("Buffers", total(net.buffers), width, color)
     if len(net.output_shapes) > 1:
-        lines.append(" Outputs: " + ", ".join(shape_text(s) for s in net.output_shapes))
-    lines.append(f" MACs: {expr_text(net.macs)}")
+        lines += _total_line("Outputs", ", ".join(shape_text(s) for s in net.output_shapes), width, color)
+    lines += _total_line("MACs", total(net.macs), width, color)
     return "\n".join(lines)
 
 

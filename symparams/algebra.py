@@ -1,0 +1,182 @@
+"""Algebra on figures: tidy forms, expand/factor/collect, derivatives, leading terms, and solving
+`figure(symbol) = target` for a symbol. Targeted rewrites (expand, factor, cancel) rather than
+sympy.simplify, which is slow on large sums."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import SymparamsError
+
+# Above this many operations, factor() and cancel() can take seconds: tidy() only expands.
+_TIDY_LIMIT = 400
+
+
+def _size(expr) -> tuple:
+    return (sympy.count_ops(expr), len(str(expr)))
+
+
+def tidy(expr) -> sympy.Expr:
+    """The shortest of a few cheap equivalent forms: factor_terms, expand, cancel, factor.
+    `(N + k**2)/(N*k**2)` becomes `1/N + 1/k**2`; `L*(12*d**2 + 13*d) + ...` keeps its factors."""
+    if not isinstance(expr, sympy.Basic) or not expr.free_symbols:
+        return sympy.nsimplify(expr) if isinstance(expr, sympy.Float) else expr
+    candidates = [expr, sympy.factor_terms(expr), sympy.expand(expr)]
+    if sympy.count_ops(expr) <= _TIDY_LIMIT:
+        cancelled = sympy.cancel(expr)
+        candidates += [cancelled, sympy.expand(cancelled), sympy.factor_terms(cancelled)]
+        if not expr.has(sympy.floor, sympy.ceiling, sympy.Max, sympy.Min):
+            candidates.append(sympy.factor(expr))
+    return min(candidates, key=_size)
+
+
+def expand(expr) -> sympy.Expr:
+    return sympy.expand(expr)
+
+
+def factor(expr) -> sympy.Expr:
+    return sympy.factor(expr)
+
+
+def collect(expr, symbol) -> sympy.Expr:
+    """Powers of `symbol` with tidy coefficients: `12*L*d**2 + d*(13*L + T + V + 2)`."""
+    return sympy.collect(sympy.expand(expr), symbol, func=sympy.factor_terms)
+
+
+def diff(expr, symbol, order: int = 1) -> sympy.Expr:
+    """∂expr/∂symbol, tidied: ∂params/∂L of a GPT is one block's parameters."""
+    return tidy(sympy.diff(expr, symbol, order))
+
+
+def degree(expr, symbol) -> int | None:
+    """The polynomial degree in `symbol`, or None when the figure is not a polynomial in it."""
+    try:
+        return sympy.Poly(sympy.expand(expr), symbol).degree()
+    except sympy.PolynomialError:
+        return None
+
+
+def _relax_floors(expr, symbol):
+    """floor(a) and ceiling(a) ~ a when `a` grows with `symbol` (asymptotically equal)."""
+    def grows(arg):
+        d = degree(sympy.cancel(arg), symbol)
+        return d is not None and d > 0
+    return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)) and grows(e.args[0]),
+                        lambda e: e.args[0])
+
+
+def leading_term(expr, symbol) -> sympy.Expr:
+    """The dominant term as `symbol` -> oo: `12*L*d**2` for a GPT's params in d."""
+    expr = _relax_floors(expr, symbol)
+    if symbol not in expr.free_symbols:
+        return expr
+    num, den = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    try:
+        pn, pd = sympy.Poly(num, symbol), sympy.Poly(den, symbol)
+    except sympy.PolynomialError:
+        pn = pd = None
+    if pn is not None:
+        n_lead = sympy.factor_terms(pn.LC()) * symbol ** pn.degree()
+        d_lead = sympy.factor_terms(pd.LC()) * symbol ** pd.degree()
+        return tidy(n_lead / d_lead)
+    t = sympy.Dummy("t", positive=True)
+    try:
+        term = expr.xreplace({symbol: 1 / t}).as_leading_term(t)
+    except (NotImplementedError, ValueError, TypeError) as err:
+        raise SymparamsError(f"cannot find the leading term of {expr} as {symbol} grows: {err}") from None
+    return tidy(term.xreplace({t: 1 / symbol}))
+
+
+# ---- solving ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Solution:
+    """The positive real roots of figure(symbol) = target."""
+    symbol: sympy.Symbol
+    target: sympy.Expr
+    exact: tuple            # exact roots (radicals, CRootOf, or symbolic expressions)
+    numeric: tuple          # their floating values (empty when the roots are symbolic)
+    note: str = ""
+
+    @property
+    def root(self):
+        """The root: the only one, or the smallest positive one."""
+        if not self.exact:
+            raise SymparamsError(f"no positive real {self.symbol} gives {self.target}")
+        return self.exact[0]
+
+    @property
+    def value(self) -> float:
+        if not self.numeric:
+            raise SymparamsError(f"the root for {self.symbol} is symbolic: {self.root}")
+        return self.numeric[0]
+
+    @property
+    def rounded(self) -> int:
+        return int(sympy.Integer(sympy.Float(self.value, 30).round()))
+
+
+def _free(expr):
+    return expr.free_symbols if isinstance(expr, sympy.Basic) else set()
+
+
+def solve(expr, symbol, target) -> Solution:
+    """Positive real solutions of expr = target for `symbol`. With every other symbol given,
+    a polynomial gives exact roots (radicals up to degree 4, CRootOf above) and their values;
+    floor/ceiling are relaxed to their arguments (the note says so). With other symbols
+    still free, the roots are formulas in them."""
+    note = ""
+    relaxed = _relax_floors(expr, symbol)
+    if relaxed != expr:
+        note = "floor/ceiling relaxed to their arguments; check the integer neighbours"
+        expr = relaxed
+    if expr.has(sympy.floor, sympy.ceiling):
+        raise SymparamsError(f"cannot solve for {symbol}: the figure has floor/ceiling in it that do not "
+                             f"grow with {symbol}")
+    # Solve for a real unknown: the model's symbol is an integer, and sympy.solve would keep
+    # only integer roots.
+    x = sympy.Dummy(symbol.name, positive=True)
+    equation = sympy.together((expr - target).xreplace({symbol: x}))
+    numerator = sympy.fraction(equation)[0]
+    others = (_free(numerator) - {x})
+    if x not in _free(numerator):
+        raise SymparamsError(f"the figure does not depend on {symbol}")
+    if others:
+        roots = sympy.solve(numerator, x)
+        keep = [r for r in roots if r.is_negative is not True and r.is_extended_real is not False]
+        positive = [r for r in keep if r.is_positive]
+        return Solution(symbol, target, tuple(tidy(r) for r in (positive or keep)), (), note)
+    real = sympy.Dummy(symbol.name)          # no assumptions: every root is seen, then filtered
+    numerator = numerator.xreplace({x: real})
+    symbol_out, symbol = symbol, real
+    try:
+        poly = sympy.Poly(sympy.expand(numerator), symbol)
+    except sympy.PolynomialError:
+        poly = None
+    if poly is not None and poly.degree() <= 4:
+        roots = sympy.solve(poly.as_expr(), symbol)
+    elif poly is not None:
+        roots = poly.real_roots()
+    else:
+        roots = _numeric_roots(numerator, symbol)
+    found = []
+    for r in roots:
+        value = complex(sympy.N(r, 30))
+        if abs(value.imag) <= 1e-9 * max(1.0, abs(value.real)) and value.real > 0:
+            found.append((value.real, r))
+    found.sort(key=lambda pair: pair[0])
+    return Solution(symbol_out, target, tuple(r for _, r in found), tuple(v for v, _ in found), note)
+
+
+def _numeric_roots(expr, symbol):
+    """nsolve from a few starting points, for figures that are not polynomials (exp, log, sqrt)."""
+    roots = []
+    for start in (1, 10, 100, 10**3, 10**4, 10**6):
+        try:
+            r = sympy.nsolve(expr, symbol, start, prec=30)
+        except (ValueError, ZeroDivisionError, TypeError):
+            continue
+        if all(abs(r - other) > 1e-9 * abs(r) for other in roots):
+            roots.append(r)
+    return roots

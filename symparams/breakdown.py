@@ -1,0 +1,164 @@
+"""A model's parameters and MACs per top-level block call and per top-level repeat, in the
+style of Kaplan et al. 2020, Table 1: each part's formula for one instance, how many times it
+occurs, its total and its share of the model's parameters."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from .results import _weight_contexts, aggregate
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str              # a block call ("GPT2Block"), a top-level layer ("wte") or "repeat L: ..."
+    kind: str               # "block", "layer" or "repeat"
+    count: sympy.Expr       # how many instances (a repeat's count; 1 otherwise)
+    params_one: sympy.Expr  # one instance
+    params: sympy.Expr      # all instances
+    macs_one: sympy.Expr
+    macs: sympy.Expr
+    share: sympy.Expr       # params / the model's params
+    layers: tuple           # the layer names the row gathers
+
+    @property
+    def percent(self) -> float | None:
+        """The share in percent, when it is a number."""
+        return float(100 * self.share) if self.share.is_number else None
+
+
+def _key(row):
+    if row.path:
+        return ("block", row.path[0])
+    return ("layer", row.name)
+
+
+def _groups(rows):
+    """Consecutive rows of one top-level block call or layer; then consecutive groups that sit in
+    the same outermost symbolic repeat (a repeat inside a block cannot span two top-level calls,
+    so it is a top-level repeat)."""
+    groups = []
+    for row in rows:
+        if row.type == "input":
+            continue
+        key = _key(row)
+        if groups and groups[-1][0] == key:
+            groups[-1][1].append(row)
+        else:
+            groups.append((key, [row]))
+    merged = []   # (kind, label, repeat context or None, rows)
+    for (kind, label), members in groups:
+        outer = {r.repeat[0] if r.repeat else None for r in members}
+        ctx = outer.pop() if len(outer) == 1 else None
+        if ctx is not None and merged and merged[-1][2] == ctx:
+            merged[-1][3].extend(members)
+            merged[-1][4].append(label)
+            continue
+        merged.append([kind, label, ctx, list(members), [label]])
+    return merged
+
+
+def _figures(members, ctx):
+    """(params of one instance, params in all, MACs of one, MACs in all)."""
+    per, once = [], []
+    for row in members:
+        contexts = _weight_contexts(row)
+        if contexts is None:
+            continue
+        if ctx is not None and contexts and contexts[0] == ctx:
+            per.append(aggregate(row.params, contexts[1:]))
+        else:
+            once.append(aggregate(row.params, contexts))
+    params_one = sympy.Add(*per) + sympy.Add(*once)
+    params = (aggregate(sympy.Add(*per), (ctx,)) if ctx is not None else sympy.Add(*per)) + sympy.Add(*once)
+    macs_one = sympy.Add(*[aggregate(r.macs, r.repeat[1:] if ctx is not None else r.repeat) for r in members])
+    macs = aggregate(macs_one, (ctx,)) if ctx is not None else macs_one
+    return params_one, params, macs_one, macs
+
+
+def tidy(expr):
+    """factor_terms of the expanded sum: `d*(12*d + 13)`; cheap enough for every row."""
+    return sympy.factor_terms(sympy.expand(expr)) if expr.free_symbols else expr
+
+
+_SUFFIX = re.compile(r"_\d+$")
+
+
+def breakdown(net) -> list[BreakdownRow]:
+    """Rows per top-level block call, top-level layer and top-level symbolic repeat. Unrolled
+    calls of one block (or one layer type) in a row with equal formulas are one row with a count.
+    Rows with no parameters, buffers or MACs are left out."""
+    total = net.params
+    out = []
+    for kind, label, ctx, members, labels in _groups(net.layers):
+        p1, p, m1, m = _figures(members, ctx)
+        if ctx is not None:
+            kind, count = "repeat", ctx.count
+            names = list(dict.fromkeys(_SUFFIX.sub("", name) for name in labels))
+            head = f"repeat {ctx.count}" + (f" as {ctx.index}" if ctx.index is not None else "")
+            label = f"{head}: {', '.join(names)}"
+        else:
+            count = sympy.Integer(1)
+        if all(e == 0 for e in (p, m)) and not any(w.buffer for r in members for w in r.weights):
+            continue
+        p1, m1 = tidy(p1), tidy(m1)
+        base = _SUFFIX.sub("", label) if kind != "repeat" else label
+        typ = members[0].type if kind == "layer" else None
+        if out and kind != "repeat" and out[-1][0] == (kind, base, typ) and out[-1][1].params_one == p1 \
+                and out[-1][1].macs_one == m1:
+            prev = out[-1][1]
+            n = prev.count + 1
+            out[-1] = ((kind, base, typ), BreakdownRow(base, kind, n, p1, tidy(n * p1), m1, tidy(n * m1), 0,
+                                                       prev.layers + tuple(r.name for r in members)))
+            continue
+        row = BreakdownRow(label, kind, count, p1, tidy(p), m1, tidy(m), 0, tuple(r.name for r in members))
+        out.append(((kind, base, typ), row))
+    rows = []
+    for _, row in out:
+        share = sympy.Integer(0) if total == 0 else row.params / (total if total.is_number else tidy(total))
+        rows.append(BreakdownRow(row.label, row.kind, row.count, row.params_one, row.params, row.macs_one,
+                                 row.macs, share, row.layers))
+    return rows
+
+
+# ---- rendering ------------------------------------------------------------------------------------
+
+def _share_text(row) -> str:
+    pct = row.percent
+    return f"{pct:.2f}%" if pct is not None else "—"
+
+
+def render_text(net, rows) -> str:
+    from .printers.json import expr_text
+    from .printers.text import table
+    cells = [(r.label, expr_text(r.count), expr_text(r.params_one), expr_text(r.params), _share_text(r),
+              expr_text(r.macs)) for r in rows]
+    head = f"Model: {net.name}   convention: {net.convention}   by block   symbols: {', '.join(net.symbols) or 'none'}"
+    return "\n".join([head, table(("Part", "Count", "Params (one)", "Params (all)", "Share", "MACs (all)"), cells),
+                      f" Total params: {expr_text(net.params)}", f" MACs: {expr_text(net.macs)}"])
+
+
+def render_markdown(net, rows) -> str:
+    from .printers.json import expr_text
+
+    def code(e):
+        return f"`{expr_text(e)}`"
+    lines = [f"**{net.name}** ({net.convention}) by block", "",
+             "| Part | Count | Params (one) | Params (all) | Share | MACs (all) |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.label} | {code(r.count)} | {code(r.params_one)} | {code(r.params)} | {_share_text(r)} | "
+              f"{code(r.macs)} |" for r in rows]
+    lines += [f"| **Total** | | | {code(net.params)} | 100% | {code(net.macs)} |"]
+    return "\n".join(lines)
+
+
+def as_dict(net, rows) -> dict:
+    from .printers.json import expr_text
+    return {"model": net.name, "convention": net.convention, "symbols": net.symbols, "by": "block",
+            "params": expr_text(net.params), "macs": expr_text(net.macs),
+            "parts": [{"part": r.label, "kind": r.kind, "count": expr_text(r.count),
+                       "params_one": expr_text(r.params_one), "params": expr_text(r.params),
+                       "share": expr_text(r.share), **({"percent": r.percent} if r.percent is not None else {}),
+                       "macs_one": expr_text(r.macs_one), "macs": expr_text(r.macs), "layers": list(r.layers)}
+                      for r in rows]}

@@ -1,0 +1,58 @@
+"""symparams compare A.arch:ModelA B.arch:ModelB: difference and ratio of params and MACs."""
+from __future__ import annotations
+
+import re
+
+from .common import UsageError, parse_sets
+
+HELP = "compare two models: difference and ratio of params and MACs, per layer when they match"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def add_arguments(parser):
+    parser.add_argument("a", metavar="FILE[:MODEL]", help="the first model, e.g. examples/x.arch:Separable")
+    parser.add_argument("b", metavar="FILE[:MODEL]", help="the model to compare it with")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE", help="values for both models")
+    parser.add_argument("--set-a", action="append", metavar="NAME=VALUE", help="values for the first model only")
+    parser.add_argument("--set-b", action="append", metavar="NAME=VALUE", help="values for the second model only")
+    parser.add_argument("--defaults", action="store_true", help="use the defaults the models declare")
+    parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def split_spec(text: str):
+    """`path/to/file.arch:Model` -> (path, "Model"); a spec without a model name -> (text, None)."""
+    head, sep, tail = text.rpartition(":")
+    if sep and head and _IDENT.match(tail):
+        return head, tail
+    return text, None
+
+
+def _load(spec, values, args):
+    from ..errors import SymparamsError
+    from ..program import load
+    path, model = split_spec(spec)
+    try:
+        program = load(path)
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        return program.model(model, convention=args.convention, values=values, defaults=args.defaults)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    except SymparamsError as err:
+        if err.filename is None:
+            err.filename = path
+        raise
+
+
+def run(args) -> str:
+    from ..compare import as_dict, compare, render_text
+    shared = parse_sets(args.set)
+    a = _load(args.a, {**shared, **parse_sets(args.set_a)}, args)
+    b = _load(args.b, {**shared, **parse_sets(args.set_b)}, args)
+    result = compare(a, b)
+    if args.format == "json":
+        import json
+        return json.dumps(as_dict(result), indent=1)
+    return render_text(result)

@@ -1,0 +1,196 @@
+"""symparams plot FILE[:MODEL] ... --x d=64:4096: params and MACs against one symbol, on log axes,
+several models on one figure. Needs matplotlib (`pip install symparams[plot]`)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .common import UsageError, parse_sets
+
+HELP = "plot params and MACs of one or more models against a symbol (needs matplotlib)"
+_RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([0-9_]+)\s*:\s*([0-9_]+)\s*(?::\s*([0-9_]+)\s*)?$")
+
+
+@dataclass
+class Curve:
+    label: str
+    x: list            # the symbol's values (ints)
+    params: list       # exact values (SymPy numbers) at those points
+    macs: list
+    skipped: list      # values of x where a size rule fails (not plotted)
+
+
+def add_arguments(parser):
+    parser.add_argument("models", nargs="+", metavar="FILE[:MODEL]",
+                        help="a .arch file, with :MODEL when it has several models; repeat for several curves")
+    parser.add_argument("--x", required=True, metavar="NAME=LO:HI[:STEP]",
+                        help="the symbol on the x axis and its range, e.g. d=64:4096 (log-spaced points) or "
+                             "d=64:4096:64 (every 64)")
+    parser.add_argument("--points", type=int, default=48, help="how many log-spaced points (default 48)")
+    parser.add_argument("--set", action="append", metavar="NAME=VALUE",
+                        help="give the other symbols values (a symbol a model lacks is ignored for it)")
+    parser.add_argument("--defaults", action="store_true",
+                        help="give the other symbols the defaults the models declare")
+    parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
+    parser.add_argument("--out", default="params.png", help="the image to write (.png, .pdf, .svg; default params.png)")
+    parser.add_argument("--title", help="a title for the figure")
+
+
+def parse_range(text: str, points: int = 48):
+    """`d=64:4096` -> ('d', log-spaced integers); `d=64:4096:64` -> ('d', 64, 128, ..., 4096)."""
+    match = _RANGE.match(text or "")
+    if not match:
+        raise UsageError(f"--x {text!r}: expected NAME=LO:HI or NAME=LO:HI:STEP with whole numbers, e.g. d=64:4096")
+    name = match.group(1)
+    lo, hi = int(match.group(2).replace("_", "")), int(match.group(3).replace("_", ""))
+    if not 1 <= lo < hi:
+        raise UsageError(f"--x {text!r}: need 1 <= LO < HI")
+    if match.group(4):
+        step = int(match.group(4).replace("_", ""))
+        if step < 1:
+            raise UsageError(f"--x {text!r}: the step must be at least 1")
+        values = list(range(lo, hi + 1, step))
+    else:
+        if points < 2:
+            raise UsageError("--points must be at least 2")
+        values = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
+    if len(values) > 10_000:
+        raise UsageError(f"--x {text!r}: {len(values)} points; at most 10000")
+    return name, values
+
+
+def _model_spec(spec: str):
+    path, sep, model = spec.rpartition(":")
+    if sep and path and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", model):
+        return path, model
+    return spec, None
+
+
+def load_curve_model(spec, convention, values, defaults, xname):
+    """Evaluate FILE[:MODEL] and give every symbol but `xname` its value."""
+    from ..program import load
+    path, model = _model_spec(spec)
+    try:
+        program = load(path)
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    try:
+        net = program.model(model, convention=convention)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if xname not in net.symbols:
+        raise UsageError(f"{spec}: model {net.name} has no symbol {xname} (its symbols: "
+                         f"{', '.join(net.symbols) or 'none'})")
+    if xname in values:
+        raise UsageError(f"--set {xname}=...: {xname} is the x axis")
+    given = {k: v for k, v in values.items() if k in net.symbols}
+    if defaults:
+        given = {**{k: v for k, v in net.defaults.items() if k != xname and k in net.symbols}, **given}
+    net = net.subs(given) if given else net
+    left = sorted({s.name for s in net.params.free_symbols | net.macs.free_symbols} - {xname})
+    if left:
+        raise UsageError(f"{spec}: the figures of {net.name} still depend on {', '.join(left)}; give "
+                         f"{'it' if len(left) == 1 else 'them'} with --set (or use --defaults)")
+    return net
+
+
+def _size_checks(net, x):
+    """The size rules that depend on x: (kind, expression) pairs."""
+    from ..expressions import as_expr
+    checks = [(c.kind, c.expr) for c in net.constraints if x in c.expr.free_symbols]
+    seen = set()
+    for row in net.layers:
+        for shape in row.output_shapes:
+            for d in shape:
+                d = as_expr(d)
+                if x in d.free_symbols and d not in seen:
+                    seen.add(d)
+                    checks.append(("positive", d))
+    return checks
+
+
+def _ok(checks, x, value) -> bool:
+    for kind, expr in checks:
+        e = expr.xreplace({x: value})
+        if (kind == "positive" and e.is_positive is False) or (kind == "integer" and e.is_integer is False) or \
+                (kind == "nonnegative" and e.is_nonnegative is False):
+            return False
+    return True
+
+
+def curve(net, xname: str, values, label: str | None = None) -> Curve:
+    """The model's params and MACs at each value of the symbol (values that break a size rule skipped)."""
+    import sympy
+    x = net.symbol(xname)
+    checks = _size_checks(net, x)
+    out = Curve(label or net.name, [], [], [], [])
+    for v in values:
+        value = sympy.Integer(v)
+        if not _ok(checks, x, value):
+            out.skipped.append(v)
+            continue
+        out.x.append(v)
+        out.params.append(net.params.xreplace({x: value}))
+        out.macs.append(net.macs.xreplace({x: value}))
+    return out
+
+
+def figure(curves, xname: str, title: str | None = None):
+    """A matplotlib Figure: params (left) and MACs (right) against the symbol, log-log."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(11, 4.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, figure_name, label in ((axes[0], "params", "parameters"), (axes[1], "macs", "MACs per example")):
+        for c in curves:
+            pairs = [(x, float(y)) for x, y in zip(c.x, getattr(c, figure_name)) if y > 0]
+            if pairs:
+                ax.plot([p[0] for p in pairs], [p[1] for p in pairs], marker="o", markersize=2.5, linewidth=1.4,
+                        label=c.label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xname)
+        ax.set_ylabel(label)
+        ax.set_title("Parameters" if figure_name == "params" else "MACs (FLOPs = 2 × MACs)")
+        ax.grid(True, which="major", alpha=0.35)
+        ax.grid(True, which="minor", alpha=0.12)
+        if len(curves) > 1:
+            ax.legend(fontsize="small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def run(args) -> str:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("plot needs matplotlib: pip install 'symparams[plot]'") from None
+    xname, values = parse_range(args.x, args.points)
+    sets = parse_sets(args.set)
+    curves, notes = [], []
+    lo, hi = values[0], values[-1]
+    for spec in args.models:
+        net = load_curve_model(spec, args.convention, sets, args.defaults, xname)
+        c = curve(net, xname, values, net.name)
+        if not c.x:
+            raise UsageError(f"{spec}: no value of {xname} in {args.x.split('=', 1)[1]} satisfies the model's size "
+                             f"rules (e.g. a divisibility); try a step, e.g. --x {xname}=64:4096:64")
+        if c.skipped:
+            notes.append(f" {net.name}: skipped {len(c.skipped)} values of {xname} that break a size rule "
+                         f"(first: {c.skipped[0]}; a step such as --x {xname}={lo}:{hi}:64 avoids them)")
+        curves.append(c)
+    names = [c.label for c in curves]
+    for c, spec in zip(curves, args.models):
+        if names.count(c.label) > 1:                     # the same model name twice: say which file
+            c.label = f"{Path(_model_spec(spec)[0]).name}:{c.label}"
+    fig = figure(curves, xname, args.title)
+    try:
+        fig.savefig(args.out, dpi=130)
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot write {args.out}: {err}") from None
+    return "\n".join([f"wrote {args.out}: params and MACs of {', '.join(c.label for c in curves)} for "
+                      f"{xname} from {lo} to {hi} ({len(values)} values, log axes)", *notes])
+
+
+__all__ = ["parse_range", "curve", "figure", "load_curve_model", "Curve"]

@@ -1,0 +1,71 @@
+"""symparams solve FILE --for d --params 1e9: the positive value of a symbol that gives a figure."""
+from __future__ import annotations
+
+from .common import UsageError, add_model_arguments, load_model
+
+HELP = "solve figure = value for a symbol (e.g. which d gives 1e9 parameters)"
+TARGETS = ("params", "trainable", "macs", "flops")
+
+
+def add_arguments(parser):
+    add_model_arguments(parser, ("text", "json"))
+    parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL", help="the symbol to solve for")
+    group = parser.add_mutually_exclusive_group(required=True)
+    for figure in TARGETS:
+        group.add_argument(f"--{figure}", metavar="VALUE", help=f"the {figure} to reach (an expression)")
+
+
+def _target(args):
+    from ..errors import SymparamsError
+    from ..program import parse_value
+    for figure in TARGETS:
+        text = getattr(args, figure)
+        if text is not None:
+            try:
+                return figure, parse_value(text)
+            except SymparamsError as err:
+                raise UsageError(f"--{figure} {text}: {err.message}") from None
+    raise UsageError("give one of " + ", ".join(f"--{f}" for f in TARGETS))
+
+
+def run(args) -> str:
+    from ..algebra import solve
+    from ..printers.json import expr_text
+    figure, target = _target(args)
+    net = load_model(args)
+    try:
+        symbol = net.symbol(args.unknown)
+    except KeyError:
+        raise UsageError(f"model {net.name} has no symbol {args.unknown!r} "
+                         f"(its symbols: {', '.join(net.symbols) or 'none'})") from None
+    expr = getattr(net, figure)
+    solution = solve(expr, symbol, target)
+    rows = []
+    for i, root in enumerate(solution.exact):
+        row = {"exact": expr_text(root)}
+        if solution.numeric:
+            value = solution.numeric[i]
+            rounded = round(value)
+            row.update(value=value, rounded=rounded)
+            if rounded > 0:
+                row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
+        rows.append(row)
+    if args.format == "json":
+        import json
+        return json.dumps({"model": net.name, "convention": net.convention, "figure": figure,
+                           "target": expr_text(target), "symbol": symbol.name, "roots": rows,
+                           **({"note": solution.note} if solution.note else {})}, indent=1)
+    lines = [f"{net.name}: {figure} = {expr_text(target)}, solved for {symbol.name} "
+             f"(positive real roots: {len(rows)})"]
+    if not rows:
+        lines.append(f" no positive real {symbol.name} gives {figure} = {expr_text(target)}")
+    for row in rows:
+        if "value" in row:
+            lines.append(f" {symbol.name} = {row['rounded']}   (≈ {row['value']:.6f}; exact: {row['exact']})")
+            if "figure_at_rounded" in row:
+                lines.append(f"   {figure} at {symbol.name} = {row['rounded']}: {row['figure_at_rounded']}")
+        else:
+            lines.append(f" {symbol.name} = {row['exact']}")
+    if solution.note:
+        lines.append(f" note: {solution.note}")
+    return "\n".join(lines)

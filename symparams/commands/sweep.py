@@ -1,0 +1,48 @@
+"""symparams sweep FILE --vary d=128:4096:128: a figure over a range (or grid) of values."""
+from __future__ import annotations
+
+import re
+
+from .common import UsageError, add_model_arguments, load_model
+
+HELP = "evaluate figures over ranges of values (vectorized; needs numpy)"
+_VARY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.+)$", re.S)
+
+
+def add_arguments(parser):
+    add_model_arguments(parser, ("text", "csv", "json"))
+    parser.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]",
+                        help="a symbol and its values: START:STOP:STEP (STOP included) or v1,v2,...; "
+                             "several --vary make a grid")
+    parser.add_argument("--of", default="params,macs", metavar="FIGURES",
+                        help="comma-separated figures (params, trainable, non_trainable, buffers, macs, flops)")
+
+
+def run(args) -> str:
+    from ..errors import SymparamsError
+    from ..sweep import FIGURES, as_dict, numpy, parse_range, render_csv, render_text, sweep
+    numpy()
+    figures = [f.strip() for f in args.of.split(",") if f.strip()]
+    bad = [f for f in figures if f not in FIGURES]
+    if bad or not figures:
+        raise UsageError(f"--of {args.of}: choose from {', '.join(FIGURES)}")
+    vary = {}
+    for item in args.vary:
+        match = _VARY.match(item)
+        if not match:
+            raise UsageError(f"--vary {item!r}: expected NAME=START:STOP[:STEP] or NAME=v1,v2,...")
+        name = match.group(1)
+        if name in vary:
+            raise UsageError(f"--vary {name} is given twice")
+        try:
+            vary[name] = parse_range(match.group(2))
+        except SymparamsError as err:
+            raise UsageError(f"--vary {item}: {err.message}") from None
+    net = load_model(args)
+    table = sweep(net, vary, figures)
+    if args.format == "csv":
+        return render_csv(table)
+    if args.format == "json":
+        import json
+        return json.dumps(as_dict(net, table))
+    return render_text(net, table)

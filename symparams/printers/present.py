@@ -1,0 +1,196 @@
+"""What every table printer shows: rows grouped by block call, figures in a readable form.
+
+A row's `path` holds the labels of the block calls around it (`Stage`, `Stage_1`, ...: one
+label per call). By default a table shows one row per top-level block call (`collapsed`),
+its figures summed over the layers inside; `expand` shows the layers too, indented under
+their block's row, down to a given depth (None: all the way)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..expressions import as_expr
+
+_MAX_OPS = 600          # larger expressions are shown as the evaluator built them
+
+
+@dataclass
+class DisplayRow:
+    name: str                     # layer name or block-call label
+    type: str                     # layer type or block name
+    depth: int                    # indentation level (0: the model's own statements)
+    output_shapes: tuple
+    params: sympy.Expr            # one pass of the repeats in `params_counts`
+    macs: sympy.Expr              # one pass of the repeats in `macs_counts`
+    params_counts: list = field(default_factory=list)   # repeat counts, outermost first (shown as ×L)
+    macs_counts: list = field(default_factory=list)
+    is_block: bool = False
+    shared_with: str | None = None
+    layer: object = None          # the LayerRow of a layer row
+
+
+def _weight_contexts(row):
+    if row.shared_with is not None or row.weight_repeat == "shared":
+        return None
+    return row.repeat if row.weight_repeat is None else row.weight_repeat
+
+
+def split_repeats(expr, contexts):
+    """(figure, counts) with figure * prod(counts) == aggregate(expr, contexts): a repeat whose
+    index the figure uses is summed into it; the others stay as counts to show (×L)."""
+    expr = as_expr(expr)
+    counts = []
+    for ctx in reversed(contexts):
+        if ctx.index is not None and ctx.index in expr.free_symbols:
+            expr = sympy.summation(expr, (ctx.index, 0, ctx.count - 1))
+        else:
+            counts.append(ctx.count)
+    counts.reverse()
+    if expr == 0:
+        counts = []
+    return expr, counts
+
+
+def _aggregate(expr, contexts):
+    expr, counts = split_repeats(expr, contexts)
+    return sympy.Mul(*counts, expr)
+
+
+def _common_prefix(seqs):
+    seqs = list(seqs)
+    if not seqs:
+        return ()
+    first = seqs[0]
+    n = 0
+    while n < len(first) and all(len(s) > n and s[n] == first[n] for s in seqs):
+        n += 1
+    return tuple(first[:n])
+
+
+def _tidy_sum(terms) -> sympy.Expr:
+    """A block's figures summed: expanded, then common factors pulled out (like a row's figures)."""
+    total = sympy.Add(*terms)
+    if not total.free_symbols or not total.is_polynomial():
+        return total          # floors (strided layers): SymPy has already merged the like terms
+    if sympy.count_ops(total) <= _MAX_OPS:
+        expanded = sympy.expand(total)
+        if sympy.count_ops(expanded) <= 2 * sympy.count_ops(total) + 10:
+            total = expanded
+    return sympy.factor_terms(total)
+
+
+def count_symbols(net) -> tuple:
+    """The symbols that count symbolic repeats (L in `repeat L:`), in order of appearance."""
+    found = []
+    for row in net.layers:
+        for ctx in row.repeat:
+            for s in sorted(as_expr(ctx.count).free_symbols, key=lambda s: s.name):
+                if s not in found:
+                    found.append(s)
+    return tuple(found)
+
+
+def tidy(expr, counts=()) -> sympy.Expr:
+    """A total in the form authors write: with symbolic repeats, expanded and collected by their
+    counts (`L*(12*d**2 + 13*d) + T*d + V*d + 2*d`); without, as it is (a sum of the layers' terms)."""
+    expr = as_expr(expr)
+    counts = [c for c in counts if c in expr.free_symbols]
+    if not counts or sympy.count_ops(expr) > _MAX_OPS:
+        return expr
+    expanded = sympy.expand(expr)
+    if sympy.count_ops(expanded) > 3 * sympy.count_ops(expr) + 20:
+        return expr
+    return sympy.collect(expanded, counts)
+
+
+def block_type(label: str, labels: set) -> str:
+    """The block's name from a call label: `Stage_2` -> `Stage` (the first call is labelled `Stage`)."""
+    stem = re.sub(r"_[0-9]+$", "", label)
+    return stem if stem != label and stem in labels else label
+
+
+def _layer_row(row, depth) -> DisplayRow:
+    contexts = _weight_contexts(row)
+    if contexts is None:
+        params, params_counts = sympy.Integer(0), []
+    else:
+        params, params_counts = split_repeats(row.params, contexts)
+    macs, macs_counts = split_repeats(row.macs, row.repeat)
+    return DisplayRow(row.name, row.type, depth, row.output_shapes, params, macs, params_counts, macs_counts,
+                      shared_with=row.shared_with, layer=row)
+
+
+def _block_row(rows, label, labels, depth) -> DisplayRow:
+    weighted = [(r, _weight_contexts(r)) for r in rows]
+    weighted = [(r, c) for r, c in weighted if c is not None]
+    p_prefix = _common_prefix(c for _, c in weighted)
+    m_prefix = _common_prefix(r.repeat for r in rows)
+    params = _tidy_sum([_aggregate(r.params, c[len(p_prefix):]) for r, c in weighted])
+    macs = _tidy_sum([_aggregate(r.macs, r.repeat[len(m_prefix):]) for r in rows])
+    params, params_counts = split_repeats(params, p_prefix)
+    macs, macs_counts = split_repeats(macs, m_prefix)
+    return DisplayRow(label, block_type(label, labels), depth, rows[-1].output_shapes, params, macs,
+                      params_counts, macs_counts, is_block=True)
+
+
+def display_rows(net, expand: int | None | bool = False) -> list[DisplayRow]:
+    """The rows a table shows. expand=False: one row per top-level block call; True or None: every
+    layer, under its block rows; an int n: block rows down to depth n, layers below that collapsed."""
+    if expand is True:
+        expand = None
+    max_depth = 0 if expand is False else (10**9 if expand is None else int(expand))
+    labels = {label for row in net.layers for label in row.path}
+
+    def build(rows, depth):
+        out, i = [], 0
+        while i < len(rows):
+            row = rows[i]
+            if len(row.path) > depth:
+                label = row.path[depth]
+                j = i
+                while j < len(rows) and len(rows[j].path) > depth and rows[j].path[depth] == label:
+                    j += 1
+                group = rows[i:j]
+                out.append(_block_row(group, label, labels, depth))
+                if depth < max_depth:
+                    out += build(group, depth + 1)
+                i = j
+            else:
+                out.append(_layer_row(row, depth))
+                i += 1
+        return out
+    return build(list(net.layers), 0)
+
+
+def shown_symbols(net) -> list[str]:
+    """The symbols the figures still depend on (in a figure, a shape, a weight or a pending size
+    rule), sorted: a model parameter that --set or --defaults replaced is not listed."""
+    found = set()
+    for figure in (net.params, net.buffers, net.macs):
+        found |= as_expr(figure).free_symbols
+    for row in net.layers:
+        for shape in (*row.output_shapes, *(w.shape for w in row.weights)):
+            for d in shape:
+                found |= as_expr(d).free_symbols
+    for shape in net.output_shapes:
+        for d in shape:
+            found |= as_expr(d).free_symbols
+    for c in net.constraints:
+        found |= c.expr.free_symbols
+    return sorted({s.name for s in found})
+
+
+def defaults_text(net, show) -> str:
+    """`C, H, W` or, with declared defaults, `H=224, W=224, classes=1000` (symbols in sorted order)."""
+    parts = []
+    for name in shown_symbols(net):
+        if name in net.defaults:
+            parts.append(f"{name}={show(net.defaults[name])}")
+        else:
+            parts.append(name)
+    return ", ".join(parts)
+
+
+__all__ = ["DisplayRow", "display_rows", "tidy", "count_symbols", "split_repeats", "defaults_text"]
