@@ -3,7 +3,7 @@ applies catalog layers and blocks, and collects one row per layer."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 
@@ -66,6 +66,7 @@ class _Run:
     repeat_stack: list = field(default_factory=list)
     block_stack: list = field(default_factory=list)
     path: tuple = ()
+    blocks: tuple = ()
     unrolled: int = 0
     inputs: list = field(default_factory=list)
 
@@ -99,7 +100,6 @@ class Evaluator:
         symbols, defaults = [], {}
         for param in definition.params:
             symbol = make_symbol(param.name, self.declared)
-            symbols.append(symbol)
             if param.default is not None:
                 defaults[param.name] = self.expr(param.default, frame)
             if param.name in self.values:
@@ -108,6 +108,8 @@ class Evaluator:
             elif self.use_defaults and param.default is not None:
                 frame.env[param.name] = defaults[param.name]
             else:
+                # Only parameters left symbolic are the model's symbols.
+                symbols.append(symbol)
                 frame.env[param.name] = symbol
         self.exec_body(definition.body, frame)
         outputs = frame.returns if frame.returns is not None else ([frame.current] if frame.current else [])
@@ -431,14 +433,15 @@ class Evaluator:
         self.run.block_counters[definition.name] += 1
         count = self.run.block_counters[definition.name]
         label = definition.name if count == 1 else f"{definition.name}_{count - 1}"
-        saved_path = self.run.path
+        saved_path, saved_blocks = self.run.path, self.run.blocks
         self.run.path = saved_path + (label,)
+        self.run.blocks = saved_blocks + (definition.name,)
         stack.append(definition.name)
         try:
             self.exec_body(definition.body, inner)
         finally:
             stack.pop()
-            self.run.path = saved_path
+            self.run.path, self.run.blocks = saved_path, saved_blocks
         if inner.returns is not None:
             if len(inner.returns) != 1:
                 raise ShapeError(f"block {definition.name} returns {len(inner.returns)} tensors; a chain needs one",
@@ -546,6 +549,8 @@ class Evaluator:
     def _add_row(self, row):
         if len(self.run.rows) >= limits.MAX_LAYERS:
             raise LimitError(f"the model has more than {limits.MAX_LAYERS} layers", row.span)
+        if self.run.blocks:
+            row = replace(row, blocks=self.run.blocks)
         self.run.rows.append(row)
 
     @staticmethod

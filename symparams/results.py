@@ -38,12 +38,13 @@ class LayerRow:
     output_shapes: tuple
     weights: tuple
     macs: sympy.Expr
-    path: tuple = ()          # enclosing block calls, outermost first
+    path: tuple = ()          # labels of the enclosing block calls, outermost first (Stage, Stage_1, ...)
     repeat: tuple = ()        # enclosing symbolic repeats (RepeatContext)
     span: object = None
     weight_repeat: object = None   # repeats that multiply the weights (a let's); None: as `repeat`
     shared: bool = False
     shared_with: str | None = None
+    blocks: tuple = ()        # the block names of those calls, parallel to `path`
 
     @property
     def output_shape(self):
@@ -174,7 +175,7 @@ class ModelResult:
 
     @cached_property
     def free_symbols(self) -> set:
-        found = set(self.parameters)
+        found = set(self.parameters)  # parameters stay listed even if no figure uses them
         for figure in (self.params, self.buffers, self.macs):
             found |= figure.free_symbols
         for shape in self._output_shapes:
@@ -226,9 +227,10 @@ class ModelResult:
                 for d in shape:
                     if as_expr(d).is_positive is False:
                         self._constraint_error(Constraint("positive", d, row.name, "an output size", row.span), d)
+        remaining = tuple(p for p in self.parameters if p not in replacements)
         return ModelResult(self.name, self.convention, rows,
                            [tuple(as_expr(d).xreplace(replacements) for d in s) for s in self._output_shapes],
-                           constraints, self.parameters, self.defaults, self.source, self.filename)
+                           constraints, remaining, self.defaults, self.source, self.filename)
 
     def with_defaults(self) -> "ModelResult":
         """Substitute the defaults the model declares for its parameters."""

@@ -6,7 +6,6 @@ its figures summed over the layers inside; `expand` shows the layers too, indent
 their block's row, down to a given depth (None: all the way)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import sympy
@@ -105,12 +104,6 @@ def tidy(expr, counts=()) -> sympy.Expr:
     return sympy.collect(expanded, counts)
 
 
-def block_type(label: str, labels: set) -> str:
-    """The block's name from a call label: `Stage_2` -> `Stage` (the first call is labelled `Stage`)."""
-    stem = re.sub(r"_[0-9]+$", "", label)
-    return stem if stem != label and stem in labels else label
-
-
 def _layer_row(row, depth) -> DisplayRow:
     contexts = _weight_contexts(row)
     if contexts is None:
@@ -122,7 +115,7 @@ def _layer_row(row, depth) -> DisplayRow:
                       shared_with=row.shared_with, layer=row)
 
 
-def _block_row(rows, label, labels, depth) -> DisplayRow:
+def _block_row(rows, label, depth) -> DisplayRow:
     weighted = [(r, _weight_contexts(r)) for r in rows]
     weighted = [(r, c) for r, c in weighted if c is not None]
     p_prefix = _common_prefix(c for _, c in weighted)
@@ -131,7 +124,7 @@ def _block_row(rows, label, labels, depth) -> DisplayRow:
     macs = _tidy_sum([_aggregate(r.macs, r.repeat[len(m_prefix):]) for r in rows])
     params, params_counts = split_repeats(params, p_prefix)
     macs, macs_counts = split_repeats(macs, m_prefix)
-    return DisplayRow(label, block_type(label, labels), depth, rows[-1].output_shapes, params, macs,
+    return DisplayRow(label, rows[0].blocks[depth], depth, rows[-1].output_shapes, params, macs,
                       params_counts, macs_counts, is_block=True)
 
 
@@ -141,7 +134,6 @@ def display_rows(net, expand: int | None | bool = False) -> list[DisplayRow]:
     if expand is True:
         expand = None
     max_depth = 0 if expand is False else (10**9 if expand is None else int(expand))
-    labels = {label for row in net.layers for label in row.path}
 
     def build(rows, depth):
         out, i = [], 0
@@ -153,7 +145,7 @@ def display_rows(net, expand: int | None | bool = False) -> list[DisplayRow]:
                 while j < len(rows) and len(rows[j].path) > depth and rows[j].path[depth] == label:
                     j += 1
                 group = rows[i:j]
-                out.append(_block_row(group, label, labels, depth))
+                out.append(_block_row(group, label, depth))
                 if depth < max_depth:
                     out += build(group, depth + 1)
                 i = j
