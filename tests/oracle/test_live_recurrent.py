@@ -1,0 +1,312 @@
+"""simple_rnn, lstm, gru, conv_lstm*d, bidirectional and time_distributed against live
+Keras 3 and PyTorch: parameter counts, weight names/shapes/trainable in order, output
+shapes (every output with return_state) and MACs, for hypothesis-drawn configurations.
+
+MACs are measured with torch.utils.flop_counter.FlopCounterMode on one example: it counts
+2*M*N*K for every matmul and convolution the framework runs (bias adds and element-wise
+ops are not counted, which is what the catalog counts).
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import symparams
+from frameworks import keras_report, torch_report
+
+KINDS = ("simple_rnn", "lstm", "gru")
+KERAS_CLASS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+TORCH_CLASS = {"simple_rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:TF32 acceleration on top of oneDNN:UserWarning",   # from toggling oneDNN off, below
+    "ignore:LSTM with projections is not supported with oneDNN:UserWarning")
+
+units = st.integers(1, 6)
+widths = st.integers(1, 6)
+steps = st.integers(1, 5)
+
+
+def lit(value) -> str:
+    return {True: "true", False: "false", None: "none"}.get(value, repr(value).replace("'", '"'))
+
+
+def evaluate(body, input_shape, convention):
+    src = f"model M():\n    input ({', '.join(map(str, input_shape))},)\n    {body}\n"
+    net = symparams.parse(src).model(convention=convention)
+    return net, net.layers[-1]
+
+
+def as_shapes(report_shape) -> tuple:
+    """A report's output: one shape, or a tuple of shapes when there are several."""
+    if report_shape and isinstance(report_shape[0], tuple):
+        return tuple(report_shape)
+    return (tuple(report_shape),)
+
+
+def assert_matches(net, row, report):
+    assert int(net.params) == report.params
+    assert int(net.trainable) == report.trainable
+    assert int(net.non_trainable) == report.non_trainable
+    assert int(net.buffers) == report.buffers
+    assert [(wt.name, tuple(int(s) for s in wt.shape), wt.trainable) for wt in row.weights] == list(report.weights)
+    assert tuple(tuple(int(s) for s in shape) for shape in row.output_shapes) == as_shapes(report.output_shape)
+
+
+def counted_macs(run) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    # oneDNN runs nn.LSTM as one fused kernel the counter cannot see into; without it,
+    # PyTorch runs the per-step matmuls the counter counts.
+    with torch.backends.mkldnn.flags(enabled=False), torch.no_grad(), FlopCounterMode(display=False) as counter:
+        run(torch)
+    flops = counter.get_total_flops()
+    assert flops % 2 == 0
+    return flops // 2
+
+
+def keras_layer_macs(layer, input_shape) -> int:
+    return counted_macs(lambda torch: layer(torch.zeros((1, *input_shape))))
+
+
+def keras_generic_loop(kind, reset_after=True) -> bool:
+    """Keras's torch backend runs LSTM and GRU(reset_after=True) in dedicated loops; every
+    other recurrent layer goes through backend.rnn, which calls the step once more before
+    the loop only to learn the output structure ("output_time_zero")."""
+    return kind in ("simple_rnn", "conv_lstm") or (kind == "gru" and not reset_after)
+
+
+def built(make):
+    """make() once, keeping the instance so that MACs can be measured on the same layer."""
+    holder = {}
+
+    def factory():
+        holder["layer"] = make()
+        return holder["layer"]
+    return factory, holder
+
+
+# ---- Keras: one recurrent layer -----------------------------------------------------------------
+
+@given(kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans(),
+       return_sequences=st.booleans(), return_state=st.booleans(), reset_after=st.booleans(),
+       trainable=st.booleans())
+def test_keras_recurrent(kind, u, d, t, use_bias, return_sequences, return_state, reset_after, trainable):
+    import keras
+
+    extra = {"reset_after": reset_after} if kind == "gru" else {}
+    options = dict(use_bias=use_bias, return_sequences=return_sequences, return_state=return_state,
+                   trainable=trainable, **extra)
+    body = f"{kind}({u}, " + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")"
+    net, row = evaluate(body, (t, d), "keras")
+    factory, holder = built(lambda: getattr(keras.layers, KERAS_CLASS[kind])(u, **options))
+    report = keras_report(factory, [(t, d)])
+    assert_matches(net, row, report)
+    measured = keras_layer_macs(holder["layer"], (t, d))
+    loops = t + 1 if keras_generic_loop(kind, reset_after) else t
+    assert row.macs * loops == measured * t
+
+
+@given(kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans(),
+       return_sequences=st.booleans(), return_state=st.booleans(), merge_mode=st.sampled_from(MERGE_MODES),
+       reset_after=st.booleans(), trainable=st.booleans())
+def test_keras_bidirectional(kind, u, d, t, use_bias, return_sequences, return_state, merge_mode, reset_after,
+                             trainable):
+    import keras
+
+    extra = {"reset_after": reset_after} if kind == "gru" else {}
+    options = dict(use_bias=use_bias, return_sequences=return_sequences, return_state=return_state,
+                   trainable=trainable, **extra)
+    inner = f"{kind}({u}, " + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")"
+    net, row = evaluate(f"bidirectional({inner}, merge_mode={lit(merge_mode)})", (t, d), "keras")
+    factory, holder = built(lambda: keras.layers.Bidirectional(
+        getattr(keras.layers, KERAS_CLASS[kind])(u, **options), merge_mode=merge_mode))
+    report = keras_report(factory, [(t, d)])
+    assert_matches(net, row, report)
+    measured = keras_layer_macs(holder["layer"], (t, d))
+    loops = t + 1 if keras_generic_loop(kind, reset_after) else t
+    assert row.macs * loops == measured * t
+
+
+# ---- PyTorch: nn.RNN / nn.LSTM / nn.GRU -----------------------------------------------------------
+
+def torch_call(return_sequences, return_state, merge=None):
+    """nn.LSTM & co. return (output, h_n[, c_n]) with the whole sequence; this takes the last
+    step when return_sequences is false, merges the two directions as merge_mode says, and
+    moves the states' batch axis (always axis 1) first so that the report can drop it."""
+    def call(module, xs):
+        out, state = module(xs[0])
+        out = out if return_sequences else out[:, -1]
+        outs = (out,)
+        if merge is not None:
+            half = out.shape[-1] // 2
+            forward, backward = out[..., :half], out[..., half:]
+            outs = {"concat": (out,), "sum": (forward + backward,), "mul": (forward * backward,),
+                    "ave": ((forward + backward) / 2,), None: (forward, backward)}[merge[0]]
+        if return_state:
+            states = state if isinstance(state, tuple) else (state,)
+            outs += tuple(s.transpose(0, 1) for s in states)
+        return outs
+    return call
+
+
+@st.composite
+def torch_configs(draw):
+    kind = draw(st.sampled_from(KINDS))
+    u = draw(units)
+    return dict(kind=kind, u=u, d=draw(widths), t=draw(steps), num_layers=draw(st.integers(1, 3)),
+                bidirectional=draw(st.booleans()), use_bias=draw(st.booleans()),
+                proj_size=draw(st.integers(0, u - 1)) if kind == "lstm" else 0,
+                return_sequences=draw(st.booleans()), return_state=draw(st.booleans()))
+
+
+def torch_module(cfg, bidirectional):
+    import torch
+
+    extra = {"proj_size": cfg["proj_size"]} if cfg["kind"] == "lstm" else {}
+    return getattr(torch.nn, TORCH_CLASS[cfg["kind"]])(
+        cfg["d"], cfg["u"], num_layers=cfg["num_layers"], bidirectional=bidirectional, bias=cfg["use_bias"],
+        batch_first=True, **extra)
+
+
+def torch_options(cfg, bidirectional):
+    proj = f", proj_size={cfg['proj_size']}" if cfg["kind"] == "lstm" and cfg["proj_size"] else ""
+    bi = f", bidirectional={lit(bidirectional)}" if bidirectional is not None else ""
+    return (f"{cfg['kind']}(hidden_size={cfg['u']}, num_layers={cfg['num_layers']}{bi}, bias={lit(cfg['use_bias'])}, "
+            f"return_sequences={lit(cfg['return_sequences'])}, return_state={lit(cfg['return_state'])}{proj}, "
+            f"input_size={cfg['d']}, batch_first=true)")
+
+
+def torch_macs(module, cfg):
+    return counted_macs(lambda torch: module(torch.zeros((1, cfg["t"], cfg["d"]))))
+
+
+@given(cfg=torch_configs())
+def test_torch_recurrent(cfg):
+    net, row = evaluate(torch_options(cfg, cfg["bidirectional"]), (cfg["t"], cfg["d"]), "torch")
+    holder = {}
+    report = torch_report(lambda: holder.setdefault("m", torch_module(cfg, cfg["bidirectional"])),
+                          [(cfg["t"], cfg["d"])], call=torch_call(cfg["return_sequences"], cfg["return_state"]),
+                          output_index=None)
+    assert_matches(net, row, report)
+    assert row.macs == torch_macs(holder["m"], cfg)
+
+
+@given(cfg=torch_configs(), merge_mode=st.sampled_from(MERGE_MODES))
+def test_torch_bidirectional_wrapper(cfg, merge_mode):
+    body = f"bidirectional({torch_options(cfg, None)}, merge_mode={lit(merge_mode)})"
+    net, row = evaluate(body, (cfg["t"], cfg["d"]), "torch")
+    holder = {}
+    report = torch_report(lambda: holder.setdefault("m", torch_module(cfg, True)), [(cfg["t"], cfg["d"])],
+                          call=torch_call(cfg["return_sequences"], cfg["return_state"], merge=(merge_mode,)),
+                          output_index=None)
+    assert_matches(net, row, report)
+    assert row.macs == torch_macs(holder["m"], cfg)
+
+
+@given(kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans())
+def test_same_network_in_both_frameworks(kind, u, d, t, use_bias):
+    """One layer, one direction: the MACs agree; the parameters differ by PyTorch's second
+    bias vector except for GRU, whose Keras default (reset_after) also keeps two."""
+    import keras
+    import torch
+
+    body = f"{kind}({u}, use_bias={lit(use_bias)})"
+    keras_net, _ = evaluate(body, (t, d), "keras")
+    torch_net, _ = evaluate(body, (t, d), "torch")
+    k = keras_report(lambda: getattr(keras.layers, KERAS_CLASS[kind])(u, use_bias=use_bias), [(t, d)])
+    p = torch_report(lambda: getattr(torch.nn, TORCH_CLASS[kind])(d, u, bias=use_bias, batch_first=True),
+                     [(t, d)])
+    second_bias = 0 if kind == "gru" or not use_bias else {"simple_rnn": 1, "lstm": 4}[kind] * u
+    assert (int(keras_net.params), int(torch_net.params)) == (k.params, p.params)
+    assert p.params - k.params == second_bias
+    assert keras_net.macs == torch_net.macs
+
+
+# ---- ConvLSTM --------------------------------------------------------------------------------------
+
+@st.composite
+def conv_lstm_configs(draw):
+    rank = draw(st.integers(1, 3))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(rank))
+    strides = tuple(draw(st.integers(1, 2)) for _ in range(rank))
+    dilation = (1,) * rank if any(s > 1 for s in strides) else tuple(draw(st.integers(1, 2)) for _ in range(rank))
+    padding = draw(st.sampled_from(("valid", "same")))
+    # "valid" needs each length to cover the dilated kernel; Keras's per-step Python loop makes
+    # every extra position slow, so the lengths stay just above that.
+    spatial = tuple(draw(st.integers(dl * (k - 1) + 1 if padding == "valid" else 1,
+                                     dl * (k - 1) + (3 if rank < 3 else 2)))
+                    for k, dl in zip(kernel, dilation))
+    return dict(rank=rank, kernel=kernel, strides=strides, dilation=dilation, spatial=spatial, padding=padding,
+                filters=draw(st.integers(1, 3)), channels=draw(st.integers(1, 3)), t=draw(st.integers(1, 3)),
+                use_bias=draw(st.booleans()), return_sequences=draw(st.booleans()),
+                return_state=draw(st.booleans()))
+
+
+@given(cfg=conv_lstm_configs())
+def test_keras_conv_lstm(cfg):
+    import keras
+
+    options = dict(strides=cfg["strides"], padding=cfg["padding"], dilation_rate=cfg["dilation"],
+                   use_bias=cfg["use_bias"], return_sequences=cfg["return_sequences"],
+                   return_state=cfg["return_state"])
+    body = (f"conv_lstm{cfg['rank']}d({cfg['filters']}, {cfg['kernel']}, "
+            + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")")
+    shape = (cfg["t"], *cfg["spatial"], cfg["channels"])
+    net, row = evaluate(body, shape, "keras")
+    factory, holder = built(lambda: getattr(keras.layers, f"ConvLSTM{cfg['rank']}D")(
+        cfg["filters"], cfg["kernel"], **options))
+    report = keras_report(factory, [shape])
+    assert_matches(net, row, report)
+    measured = keras_layer_macs(holder["layer"], shape)
+    assert row.macs * (cfg["t"] + 1) == measured * cfg["t"]
+
+
+# ---- TimeDistributed ----------------------------------------------------------------------------
+
+INNER = {
+    # name: (arch call, Keras layer, input shape per step given (a, b, c) sizes)
+    "dense": ("dense({n})", lambda keras, n: keras.layers.Dense(n), lambda a, b, c: (c,)),
+    "conv2d": ("conv2d({n}, 2)", lambda keras, n: keras.layers.Conv2D(n, 2), lambda a, b, c: (a + 1, b + 1, c)),
+    "lstm": ("lstm({n})", lambda keras, n: keras.layers.LSTM(n), lambda a, b, c: (a, c)),
+}
+
+
+@given(inner=st.sampled_from(sorted(INNER)), n=units, t=steps, a=st.integers(1, 4), b=st.integers(1, 4),
+       c=widths)
+def test_keras_time_distributed(inner, n, t, a, b, c):
+    import keras
+
+    call, make, step = INNER[inner]
+    shape = (t, *step(a, b, c))
+    net, row = evaluate(f"time_distributed({call.format(n=n)})", shape, "keras")
+    factory, holder = built(lambda: keras.layers.TimeDistributed(make(keras, n)))
+    report = keras_report(factory, [shape])
+    assert_matches(net, row, report)
+    assert row.macs == keras_layer_macs(holder["layer"], shape)
+
+
+@given(conv=st.booleans(), n=units, t=steps, a=st.integers(1, 4), b=st.integers(1, 4), c=widths)
+def test_torch_time_distributed(conv, n, t, a, b, c):
+    """PyTorch has no TimeDistributed: nn.Linear acts on the last axis of (N, T, d) as it is;
+    nn.Conv2d runs on (N*T, C, H, W), the time axis folded into the batch."""
+    import torch
+
+    if conv:
+        shape, body = (t, c, a + 1, b + 1), f"time_distributed(conv2d({n}, 2))"
+        make = lambda: torch.nn.Conv2d(c, n, 2)  # noqa: E731
+
+        def call(module, xs):
+            return module(xs[0].flatten(0, 1)).unflatten(0, (xs[0].shape[0], t))
+    else:
+        shape, body = (t, c), f"time_distributed(dense({n}))"
+        make, call = (lambda: torch.nn.Linear(c, n)), None
+    net, row = evaluate(body, shape, "torch")
+    holder = {}
+    report = torch_report(lambda: holder.setdefault("m", make()), [shape], call=call)
+    assert_matches(net, row, report)
+    run = call or (lambda module, xs: module(xs[0]))
+    assert row.macs == counted_macs(lambda torch: run(holder["m"], [torch.zeros((1, *shape))]))
