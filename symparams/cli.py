@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from .commands import COMMANDS, load
-from .commands.common import UsageError, parse_sets  # noqa: F401  (part of the CLI's API)
+from .commands.common import UsageError
 
 
 def _build_parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -285,6 +285,36 @@ class Evaluator:
     # ---- layers -------------------------------------------------------------
     def apply_layer(self, layer, args, x, span, name_span, shared_as: str | None = None,
                     weight_context=None) -> Tensor:
+        if x is None:
+            raise ShapeError(f"no tensor to apply {layer.name} to: declare `input (...)` first", name_span)
+
+        def naming(bound):
+            name = shared_as or bound.name
+            if name is None:
+                return self._auto_name(layer.name)
+            if shared_as is None:
+                self._claim_name(name, bound.span("name") or span)
+            return name
+        built, ctx = self._build(layer, args, x, span, naming)
+        layout = x.layout if built.layout == "same" else built.layout
+        shapes = built.shape if isinstance(built.shape, list) else [built.shape]
+        outputs = [Tensor(tuple(s), layout, ctx.layer_name) for s in shapes]
+        repeat = tuple(self.run.repeat_stack)
+        row = LayerRow(ctx.layer_name, layer.name, tuple(self.display_shape(t) for t in outputs),
+                       tuple(built.weights), as_expr(built.macs), self.run.path, repeat, span,
+                       weight_repeat=repeat if weight_context is None else weight_context,
+                       shared=shared_as is not None and weight_context == "shared")
+        self._add_row(row)
+        return outputs[0]
+
+    def build_spec(self, spec: LayerSpec, x: Tensor, layer_name: str):
+        """Build a layer given as a value (the `lstm(16)` of `bidirectional(lstm(16))`) on x,
+        without adding a row: the wrapper reports it. Returns (Built, Ctx)."""
+        return self._build(spec.definition, spec.args, x, spec.span, lambda bound: layer_name)
+
+    def _build(self, layer, args, x, span, naming):
+        """Bind the arguments, build the layer on x, check in_channels= and the like against
+        the inferred input, and apply trainable=. naming(bound) gives the layer's name."""
         tensors = [a for a in args if a.keyword is None and isinstance(a.value, Tensor)]
         others = [a for a in args if not (a.keyword is None and isinstance(a.value, Tensor))]
         if tensors and layer.inputs != "many":
@@ -292,14 +322,8 @@ class Evaluator:
                                 tensors[0].span)
         if layer.inputs == "many":
             self._check_merge_arguments(layer, others)
-        if x is None:
-            raise ShapeError(f"no tensor to apply {layer.name} to: declare `input (...)` first", name_span)
         bound, size_checks = self.bind(layer, others, span)
-        layer_name = shared_as or bound.name
-        if layer_name is None:
-            layer_name = self._auto_name(layer.name)
-        elif shared_as is None:
-            self._claim_name(layer_name, bound.span("name") or span)
+        layer_name = naming(bound)
         for tensor in tensors:
             if tensor.value.layout != x.layout and tensor.value.rank >= 2 and x.layout and tensor.value.layout:
                 raise ShapeError(f"{layer_name}: tensors in different layouts cannot be merged", tensor.span)
@@ -313,19 +337,9 @@ class Evaluator:
             if is_expr(value) and sympy.expand(value - expected).is_zero is False:
                 raise ShapeError(f"{layer_name}: {keyword}={value}, but the input has {expected}", arg_span)
         self.run.constraints.extend(ctx.constraints)
-        weights = tuple(built.weights)
         if not bound.trainable:
-            weights = tuple(Weight(wt.name, wt.shape, False, wt.buffer) for wt in weights)
-        layout = x.layout if built.layout == "same" else built.layout
-        shapes = built.shape if isinstance(built.shape, list) else [built.shape]
-        outputs = [Tensor(tuple(s), layout, layer_name) for s in shapes]
-        repeat = tuple(self.run.repeat_stack)
-        row = LayerRow(layer_name, layer.name, tuple(self.display_shape(t) for t in outputs), weights,
-                       as_expr(built.macs), self.run.path, repeat, span,
-                       weight_repeat=repeat if weight_context is None else weight_context,
-                       shared=shared_as is not None and weight_context == "shared")
-        self._add_row(row)
-        return outputs[0]
+            built.weights = [Weight(wt.name, wt.shape, False, wt.buffer) for wt in built.weights]
+        return built, ctx
 
     def _check_merge_arguments(self, layer, args):
         """Positional arguments past a merge layer's own parameters must be tensors:
@@ -336,20 +350,6 @@ class Evaluator:
             if isinstance(a.value, sympy.Symbol):
                 raise UnknownNameError(f"{layer.name}: no tensor named '{a.value.name}'", a.span)
             raise ArgumentError(f"{layer.name}: expected a tensor name, found {describe(a.value)}", a.span)
-
-    def build_spec(self, spec: LayerSpec, x: Tensor, layer_name: str):
-        """Build a layer given as a value (the `lstm(16)` of `bidirectional(lstm(16))`) on x,
-        without adding a row: the wrapper reports it. Returns (Built, Ctx)."""
-        tensors = [a for a in spec.args if a.keyword is None and isinstance(a.value, Tensor)]
-        if tensors and spec.definition.inputs != "many":
-            raise ArgumentError(f"{spec.definition.name} takes no tensor arguments", tensors[0].span)
-        others = [a for a in spec.args if not (a.keyword is None and isinstance(a.value, Tensor))]
-        bound, _ = self.bind(spec.definition, others, spec.span)
-        ctx = Ctx(spec.definition, x, (x, *[t.value for t in tensors]), bound, self.convention, layer_name, spec.span)
-        ctx.apply_spec = lambda inner, inner_x, inner_name=None: self.build_spec(inner, inner_x, inner_name or layer_name)
-        built = spec.definition.build(ctx)
-        self.run.constraints.extend(ctx.constraints)
-        return built, ctx
 
     def apply_shared(self, shared: SharedLayer, x, span) -> Tensor:
         spec = shared.spec

@@ -10,7 +10,7 @@ import sympy
 from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
-from ..values import CHANNELS_FIRST, CHANNELS_LAST, LayerSpec, Tensor
+from ..values import CHANNELS_FIRST, LayerSpec, Tensor
 
 REQUIRED = object()
 

@@ -18,10 +18,9 @@ from dataclasses import replace
 
 import sympy
 
-from ..errors import ShapeError
 from ..expressions import as_expr
 from ..values import ArgValue, Tensor
-from .base import (BOOL, INPUT_SIZE_KEYWORDS, LAYER, REQUIRED, SIZE, TEXT, Built, Choice, K, Optional, P, Sizes,
+from .base import (BOOL, LAYER, REQUIRED, SIZE, TEXT, Built, Choice, K, Optional, P, Sizes,
                    ceil_div, floor_div, prod, w, when)
 from .core import layer
 
@@ -242,21 +241,9 @@ for _rank in (1, 2, 3):
 # ---- wrappers -----------------------------------------------------------------------------
 
 def _inner(c, spec, x):
-    """Build the wrapped layer on x: (Built, Ctx), honouring its trainable= and checking
-    its in_channels=/input_size= the way the evaluator does for a layer in a chain."""
-    built, ictx = c.apply_spec(spec, x)
-    keywords = spec.definition.keywords()
-    for arg in spec.args:
-        if arg.keyword in INPUT_SIZE_KEYWORDS and arg.keyword not in keywords:
-            expected = spec.definition.input_size(ictx) if spec.definition.input_size else None
-            if expected is None:
-                c.fail(f"{spec.definition.name} has no input size to check against {arg.keyword}=")
-            if sympy.expand(as_expr(arg.value) - expected).is_zero is False:
-                raise ShapeError(f"{c.layer_name}: {spec.definition.name}: {arg.keyword}={arg.value}, "
-                                 f"but the input has {expected}", arg.span)
-    if not ictx.a.trainable:
-        built.weights = [w(wt.name, wt.shape, False, wt.buffer) for wt in built.weights]
-    return built, ictx
+    """Build the wrapped layer on x: (Built, Ctx). The evaluator checks its in_channels=
+    and applies its trainable= exactly as for a layer in a chain."""
+    return c.apply_spec(spec, x)
 
 
 def _split(shape):

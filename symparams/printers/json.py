@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import sympy
-
 from ..expressions import as_expr
 
 
