@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import sympy
 
-from .base import (BOOL, REQUIRED, SIZE, Built, Choice, OneOf, P, Padding, Pairs, Sizes, ceil_div, floor_div,
-                   prod, w, when)
+from ..errors import ShapeError
+from ..expressions import describe, is_expr
+from .base import (BOOL, REQUIRED, SIZE, SIZE_TUPLE, TEXT, Built, Choice, Kind, OneOf, Optional, P, Padding, Pairs,
+                   Sizes, ceil_div, floor_div, format_shape, prod, w, when)
 from .core import layer
 
 SPATIAL = {1: "1D", 2: "2D", 3: "3D"}
@@ -57,6 +59,11 @@ def _geometry(c, rank, kernel, strides, dilation, padding, ceil_mode=False, pool
     return tuple(out)
 
 
+def _above_one(sizes) -> bool:
+    """Some size is known to exceed 1 (a symbolic one may not)."""
+    return any(isinstance(v, (int, sympy.Integer)) and v > 1 for v in sizes)
+
+
 def _conv(rank):
     name = f"conv{rank}d"
 
@@ -71,6 +78,8 @@ def _conv(rank):
     def build(c):
         a = c.a
         cin, filters, groups, kernel = c.channels, a.filters, a.groups, a.kernel_size
+        if c.keras and _above_one(a.strides) and _above_one(a.dilation_rate):
+            c.cannot_express("Keras's Conv layers refuse strides > 1 together with dilation_rate > 1")
         per_group = c.divisible(cin, groups, f"groups={groups} must divide the {cin} input channels")
         c.divisible(filters, groups, f"groups={groups} must divide the {filters} filters")
         out = _geometry(c, rank, kernel, a.strides, a.dilation_rate, a.padding)
@@ -87,7 +96,7 @@ def _depthwise(rank):
     @layer(name, f"DepthwiseConv{SPATIAL[rank]}", activation=True, input_size=lambda c: c.channels,
            params=[P("kernel_size", Sizes(rank)),
                    P("strides", Sizes(rank), 1, "stride"),
-                   P("padding", Padding(rank, causal=rank == 1), "valid"),
+                   P("padding", Padding(rank), "valid"),   # Keras allows "causal" for Conv1D only
                    P("depth_multiplier", SIZE, 1),
                    P("dilation_rate", Sizes(rank), 1, "dilation"),
                    P("use_bias", BOOL, True, "bias")])
@@ -110,7 +119,7 @@ def _separable(rank):
            params=[P("filters", SIZE, REQUIRED, "out_channels"),
                    P("kernel_size", Sizes(rank)),
                    P("strides", Sizes(rank), 1, "stride"),
-                   P("padding", Padding(rank, causal=rank == 1), "valid"),
+                   P("padding", Padding(rank), "valid"),   # Keras allows "causal" for Conv1D only
                    P("dilation_rate", Sizes(rank), 1, "dilation"),
                    P("depth_multiplier", SIZE, 1),
                    P("use_bias", BOOL, True, "bias")])
@@ -149,9 +158,29 @@ def _pool(kind, rank):
         a = c.a
         strides = a.pool_size if a.strides is None else a.strides
         dilation = a.dilation_rate if kind == "max" else (1,) * rank
+        if not isinstance(a.padding, str):
+            _check_pool_padding(c, kind, rank, a.pool_size, a.padding)
         out = _geometry(c, rank, a.pool_size, strides, dilation, a.padding, a.ceil_mode, pooling=True)
         return Built(c.feature_map(out, c.channels))
     return build
+
+
+def _check_pool_padding(c, kind, rank, pool, padding):
+    """Integer padding is PyTorch's argument, and PyTorch's pools refuse some of it."""
+    for k, p in zip(pool, padding):
+        # a window must not lie wholly in the padding: at most half the window (k // 2)
+        limit = floor_div(k, 2)
+        if (limit - p).is_negative:
+            c.fail(f"padding {p} is more than half the pool size {k} (at most {limit})", "padding")
+        c.positive(limit - p + 1, f"pool size {k} // 2 + 1 - padding {p} (padding may be at most half the pool)")
+    if kind == "avg" and rank == 3 and c.torch:
+        # PyTorch's AvgPool3d (alone) also wants the unpadded input to hold a window
+        for length, k in zip(c.spatial, pool):
+            if (length - k).is_negative:
+                c.fail(f"PyTorch's AvgPool3d needs an input at least as large as the pool, before padding: "
+                       f"length {length} is less than pool size {k}", error=ShapeError)
+            c.positive(length - k + 1, f"length {length} + 1 - pool size {k} (PyTorch's AvgPool3d needs the "
+                                       f"unpadded input to hold a window)")
 
 
 class _NoneKind:
@@ -181,12 +210,50 @@ def _global_pool(kind, rank):
 
 
 def _up_sampling(rank):
-    @layer(f"up_sampling{rank}d", f"UpSampling{SPATIAL[rank]}", "Upsample",
+    @layer(f"up_sampling{rank}d", f"UpSampling{SPATIAL[rank]}",
            params=[P("size", Sizes(rank), 2, "scale_factor")])
     def build(c):
         c.need_rank(rank + 1, exact=True, what=AXES[rank])
         return Built(c.feature_map([d * s for d, s in zip(c.spatial, c.a.size)], c.channels))
     return build
+
+
+class _Factors(Kind):
+    """PyTorch's scale_factor: a number (2, 1.5) or one per spatial axis."""
+    label = "a number or a tuple of numbers"
+
+    def __call__(self, value, fail):
+        if is_expr(value) or (isinstance(value, tuple) and value and all(is_expr(v) for v in value)):
+            return value
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
+@layer("upsample", "Upsample",
+       params=[P("size", Optional(OneOf((SIZE, SIZE_TUPLE))), None),
+               P("scale_factor", Optional(_Factors()), None),
+               P("mode", TEXT, "nearest")])
+def upsample(c):
+    """PyTorch's Upsample, for 1 to 3 spatial axes (one class in PyTorch, so one layer here).
+    As in PyTorch, size= is the output size and scale_factor= a multiplier
+    (output floor(length * factor)); Keras's UpSampling layers are up_sampling1d/2d/3d."""
+    a = c.a
+    rank = c.x.rank - 1
+    if not 1 <= rank <= 3:
+        c.fail(f"expects 1 to 3 spatial axes and a channel axis, found shape {format_shape(c.shape)}",
+               error=ShapeError)
+    if (a.size is None) == (a.scale_factor is None):
+        c.fail("give exactly one of size= (the output size) and scale_factor=")
+    given, arg = (a.size, "size") if a.size is not None else (a.scale_factor, "scale_factor")
+    values = given if isinstance(given, tuple) else (given,) * rank
+    if len(values) != rank:
+        c.fail(f"{arg} has {len(values)} values for {rank} spatial axes", arg)
+    if a.size is not None:
+        out = [c.positive(v, "output size") for v in values]
+    else:
+        for f in values:
+            c.positive(f, "scale_factor")
+        out = [c.positive(sympy.floor(d * f), f"size {d} scaled by {f}") for d, f in zip(c.spatial, values)]
+    return Built(c.feature_map(out, c.channels))
 
 
 def _zero_padding(rank):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy
 
 from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
-                   prod, w, when)
+                   prod, shapes_equal, w, when)
 
 LAYERS: list[LayerDef] = []
 
@@ -146,9 +146,25 @@ def _elementwise_merge(name, *aliases, exactly=None):
         if len(c.inputs) < 2 or (exactly and len(c.inputs) != exactly):
             wanted = f"exactly {exactly}" if exactly else "at least 2"
             c.fail(f"needs {wanted} tensors (the incoming one and the arguments), found {len(c.inputs)}")
-        c.same_shapes([t.shape for t in c.inputs], f"cannot {name} tensors of different shapes")
-        return Built(c.shape)
+        return Built(_broadcast(c, [t.shape for t in c.inputs], f"cannot {name} tensors of shapes"))
     return build
+
+
+def _broadcast(c, shapes, what):
+    """NumPy's rule, which Keras's merge layers and PyTorch's operators both follow:
+    shapes line up from the right; an axis of size 1, or a missing one, stretches."""
+    out = []
+    for i in range(1, max(len(s) for s in shapes) + 1):
+        sizes = [s[-i] for s in shapes if len(s) >= i and s[-i] != 1]
+        if not sizes:
+            out.append(sympy.Integer(1))
+            continue
+        for other in sizes[1:]:
+            if not shapes_equal((sizes[0],), (other,)):
+                c.fail(f"{what} {' and '.join(format_shape(s) for s in shapes)}: sizes {sizes[0]} and {other} "
+                       f"differ and neither is 1", error=_shape_error())
+        out.append(sizes[0])
+    return tuple(reversed(out))
 
 
 _elementwise_merge("add", "Add")

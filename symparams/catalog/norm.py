@@ -6,13 +6,28 @@ from .core import layer
 
 
 def _norm_axis_sizes(c, axis):
-    """The sizes of the normalized axes (batch-counting axis numbers)."""
+    """The shape of the per-element weights for the normalized axes (batch-counting numbers).
+    Keras sorts the axis numbers as written (so (1, -1) puts the last axis first);
+    PyTorch normalizes a block of trailing axes, kept in order."""
     axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(c.shape[c.axis(a)] for a in axes)
+    indices = [c.axis(a) for a in axes]
+    if len(set(indices)) != len(indices):
+        c.fail(f"axis names an axis twice: {axis}", "axis")
+    if c.keras:
+        return tuple(c.shape[c.axis(a)] for a in sorted(axes, key=int))
+    rank = c.x.rank
+    if sorted(indices) != list(range(rank - len(indices), rank)):
+        c.cannot_express(f"PyTorch normalizes the last axes only; axis={axis} names others")
+    return tuple(c.shape[rank - len(indices):])
+
+
+def _normalized_size(c):
+    """The size of the one normalized axis: the layout's channels unless axis= names another."""
+    return c.channels if c.a.axis is None else c.shape[c.axis(c.a.axis)]
 
 
 @layer("batch_norm", "BatchNormalization", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
-       input_size=lambda c: c.channels,
+       input_size=_normalized_size,
        params=[P("axis", Optional(SIZE), None),
                P("center", BOOL, True),
                P("scale", BOOL, True),
@@ -22,7 +37,7 @@ def batch_norm(c):
     """Keras: gamma, beta trainable; moving_mean, moving_variance non-trainable weights.
     PyTorch: weight, bias parameters; running_mean, running_var, num_batches_tracked buffers."""
     a = c.a
-    n = c.channels if a.axis is None else c.shape[c.axis(a.axis)]
+    n = _normalized_size(c)
     center = a.center if a.affine is None else a.affine
     scale = a.scale if a.affine is None else a.affine
 
@@ -66,7 +81,7 @@ def layer_norm(c):
     return Built(c.shape, weights)
 
 
-@layer("group_norm", "GroupNormalization", "GroupNorm", input_size=lambda c: c.channels,
+@layer("group_norm", "GroupNormalization", "GroupNorm", input_size=_normalized_size,
        params=[P("groups", SIZE, 32, "num_groups"),
                P("axis", Optional(SIZE), None),
                P("center", BOOL, True),
@@ -74,7 +89,7 @@ def layer_norm(c):
                P("affine", Optional(BOOL), None)])
 def group_norm(c):
     a = c.a
-    n = c.channels if a.axis is None else c.shape[c.axis(a.axis)]
+    n = _normalized_size(c)
     c.divisible(n, a.groups, f"groups={a.groups} must divide the {n} channels")
     center = a.center if a.affine is None else a.affine
     scale = a.scale if a.affine is None else a.affine
