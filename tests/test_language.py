@@ -202,3 +202,26 @@ def test_explicit_names_are_unique_within_a_block_call():
     assert names == ["input", "up", "down", "up", "down"]
     with pytest.raises(symparams.ArgumentError):
         model("model M():\n    input (8,)\n    repeat 2: dense(8, name='same')\n")
+
+
+def test_equal_lengths_written_differently_are_recognised_as_equal():
+    # A stride-2 "same" 3x3 conv gives ceil(H/2); a stride-2 "valid" 1x1 conv gives
+    # floor((H - 1)/2) + 1. They are equal for every integer H, so the residual add is fine.
+    src = ("model M(H, W):\n    input (H, W, 8)\n    s = conv2d(16, 1, strides=2)\n"
+           "    conv2d(16, 3, strides=2, padding='same') -> add(s)\n")
+    net = model(src)
+    H_, W_ = sympy.symbols("H W", integer=True, positive=True)
+    assert net.output_shape == (sympy.floor((H_ + 1) / 2), sympy.floor((W_ + 1) / 2), 16)
+    for h in range(1, 12):                 # the canonical form is still ceil(h/2)
+        assert net.subs(H=h, W=h).output_shape[0] == -(-h // 2)
+
+
+def test_tiny_resnet_evaluates_with_symbolic_image_size():
+    from support import EXAMPLES
+    net = symparams.load(EXAMPLES / "resnet.arch").model("TinyResNet", values={"classes": 10})
+    # By hand (BN = 4 per channel, convolutions without bias):
+    stem = 3 * 3 * 3 * 16 + 4 * 16                                                  # 496
+    block16 = 16 * 64 + 4 * 64 + 16 * 16 + 4 * 16 + 9 * 16 * 16 + 4 * 16 + 16 * 64 + 4 * 64   # 5248
+    block32 = 64 * 128 + 4 * 128 + 64 * 32 + 4 * 32 + 9 * 32 * 32 + 4 * 32 + 32 * 128 + 4 * 128  # 24832
+    head = 128 * 10 + 10
+    assert net.params == net.subs(H=32, W=32).params == stem + block16 + block32 + head == 31866

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy
 
 from ..errors import ShapeError
-from ..expressions import describe, is_expr
+from ..expressions import as_expr, describe, is_expr
 from .base import (BOOL, REQUIRED, SIZE, SIZE_TUPLE, TEXT, Built, Choice, Kind, OneOf, Optional, P, Padding, Pairs,
                    Sizes, ceil_div, floor_div, format_shape, prod, w, when)
 from .core import layer
@@ -13,14 +13,32 @@ SPATIAL = {1: "1D", 2: "2D", 3: "3D"}
 AXES = {1: "(length, channels)", 2: "(height, width, channels)", 3: "(depth, height, width, channels)"}
 
 
+def floor_of(numerator, stride):
+    """floor(numerator / stride) for an integer numerator, in one canonical form:
+    floor((rest + r) / s) + q with the constant c = q*s + r, 0 <= r < s. Lengths that are
+    equal for every integer input then print, and compare, the same: "same" padding's
+    ceil(H/2) and a 1x1 stride-2 convolution's floor((H-1)/2) + 1 are both floor((H + 1)/2)."""
+    numerator = as_expr(numerator)
+    stride = as_expr(stride)
+    if not (stride.is_Integer and stride > 0):
+        return floor_div(numerator, stride)
+    constant, rest = numerator.as_coeff_Add()
+    if not constant.is_Integer:
+        return floor_div(numerator, stride)
+    q, r = divmod(int(constant), int(stride))
+    return floor_div(rest + r, stride) + q
+
+
 def output_length(length, kernel, stride, dilation, padding):
     """Keras's and PyTorch's output length of a convolution along one axis.
     padding: "valid" | "same" | "causal" | (before, after)."""
     span = dilation * (kernel - 1) + 1
     if padding == "same" or padding == "causal":
-        return ceil_div(length, stride)
+        if not (as_expr(stride).is_integer and as_expr(stride).is_positive):
+            return ceil_div(length, stride)
+        return floor_of(length + stride - 1, stride)          # ceil(L/s)
     before, after = (0, 0) if padding == "valid" else padding
-    return floor_div(length + before + after - span, stride) + 1
+    return floor_of(length + before + after - span, stride) + 1
 
 
 def pooled_length(length, kernel, stride, dilation, padding, ceil_mode):
@@ -30,7 +48,10 @@ def pooled_length(length, kernel, stride, dilation, padding, ceil_mode):
         return output_length(length, kernel, stride, dilation, padding)
     before, after = (0, 0) if padding == "valid" else padding
     span = dilation * (kernel - 1) + 1
-    out = ceil_div(length + before + after - span, stride) + 1
+    if as_expr(stride).is_integer and as_expr(stride).is_positive:
+        out = floor_of(length + before + after - span + stride - 1, stride) + 1   # ceil(n/s) + 1
+    else:
+        out = ceil_div(length + before + after - span, stride) + 1
     starts_in_padding = sympy.Ge((out - 1) * stride, length + before)
     if starts_in_padding in (sympy.true, sympy.false):
         return out - 1 if starts_in_padding == sympy.true else out

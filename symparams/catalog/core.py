@@ -87,17 +87,20 @@ def reshape(c):
 
 @layer("permute", "Permute", params=[P("dims", SIZE_TUPLE)])
 def permute(c):
-    dims = c.a.dims
-    if sorted(int(d) if isinstance(d, sympy.Integer) else -99 for d in dims) != list(range(1, c.x.rank + 1)):
-        c.fail(f"dims must be a permutation of 1..{c.x.rank} (the batch axis is 0), found "
-               f"{format_shape(dims)}", "dims")
-    return Built(tuple(c.shape[int(d) - 1] for d in dims), layout=None)
+    """Reorders the axes; dims count the batch axis as 0 and may be negative (from the end).
+    The result keeps the input's layout: a channels_first conv after it reads axis 1."""
+    rank = c.x.rank
+    indices = [c.axis(d) if isinstance(d, sympy.Integer) and d != 0 else -1 for d in c.a.dims]
+    if sorted(indices) != list(range(rank)):
+        c.fail(f"dims must be a permutation of 1..{rank} (the batch axis is 0; negative counts from the end), "
+               f"found {format_shape(c.a.dims)}", "dims")
+    return Built(tuple(c.shape[i] for i in indices))
 
 
 @layer("repeat_vector", "RepeatVector", params=[P("n", SIZE)])
 def repeat_vector(c):
     c.need_rank(1, exact=True)
-    return Built((c.a.n, c.shape[0]), layout=None)
+    return Built((c.positive(c.a.n, "n, the number of repeats"), c.shape[0]), layout=None)
 
 
 # ---- activations: element-wise, no parameters, no multiply-adds ------------------

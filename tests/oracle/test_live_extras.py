@@ -281,9 +281,7 @@ def _keras_chain(first, second):
 
 @pytest.mark.parametrize("convention", [
     "keras",
-    pytest.param("torch", marks=pytest.mark.xfail(
-        reason="core.py's permute returns a layout-free tensor, so a channels_first conv after it reads its "
-               "channels from the last axis (see the report; fix: keep the input's layout)", strict=False)),
+    "torch",
 ])
 def test_permute_then_conv_matches_live_framework(convention):
     @settings(max_examples=max(10, settings.default.max_examples // 4))
@@ -311,8 +309,6 @@ def test_repeat_vector_matches_live_framework(convention):
     run()
 
 
-@pytest.mark.xfail(reason="core.py's repeat_vector does not check that n is positive (Keras refuses n=0)",
-                   strict=False)
 def test_repeat_vector_zero_is_refused():
     with pytest.raises(ValueError):
         K().RepeatVector(0)
