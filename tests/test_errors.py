@@ -1,7 +1,6 @@
 """Bad input: a located error (FILE:LINE:COL, the line, a caret), the right exit code,
 never a traceback. Each row: source, extra CLI args, words the message must hold,
 expected line:column (None when the error has no place in the file), exit code."""
-import os
 import subprocess
 import sys
 

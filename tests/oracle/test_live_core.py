@@ -7,7 +7,7 @@ and buffer flag in order, and the output shape.
 FAMILIES is the table: per family of layers, a strategy (convention -> configuration),
 the .arch layer call, and a builder for each framework. Each configuration carries
 its input shapes in the convention's layout (keras: channels_last, torch:
-channels_first). A family runs `share` times the profile's max_examples.
+channels_first). Every family runs the profile's max_examples (200 in CI).
 
 A configuration the framework refuses (an exception, or an output axis of size 0)
 must be refused by symparams too, with a SymparamsError; it is then discarded with
@@ -24,7 +24,7 @@ from typing import Callable
 
 import pytest
 import sympy
-from hypothesis import assume, given, note, settings
+from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 import symparams
@@ -200,7 +200,6 @@ class Family:
     source: Callable[[dict], str]                 # configuration -> the layer call in .arch
     keras: Callable[[dict], Live]
     torch: Callable[[dict], Live]
-    share: float = 1.0                            # of the profile's max_examples
 
 
 FAMILIES: list[Family] = []
@@ -257,7 +256,7 @@ def flatten_configs(draw, convention):
 family("flatten", flatten_configs,
        lambda cfg: "flatten" if cfg["start_dim"] == 1 else call("flatten", start_dim=cfg["start_dim"]),
        keras=lambda cfg: keras_live(lambda: K().Flatten(), cfg),
-       torch=lambda cfg: torch_live(lambda: nn().Flatten(start_dim=cfg["start_dim"]), cfg), share=0.5)
+       torch=lambda cfg: torch_live(lambda: nn().Flatten(start_dim=cfg["start_dim"]), cfg))
 
 
 def divisors(n):
@@ -281,8 +280,7 @@ def reshape_configs(draw, convention):
 
 family("reshape", reshape_configs, lambda cfg: call("reshape", cfg["target"]),
        keras=lambda cfg: keras_live(lambda: K().Reshape(cfg["target"]), cfg),
-       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.reshape(x.shape[0], *cfg["target"])), cfg),
-       share=0.5)
+       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.reshape(x.shape[0], *cfg["target"])), cfg))
 
 
 @st.composite
@@ -293,8 +291,7 @@ def permute_configs(draw, convention):
 
 family("permute", permute_configs, lambda cfg: call("permute", cfg["dims"]),
        keras=lambda cfg: keras_live(lambda: K().Permute(cfg["dims"]), cfg),
-       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.permute(0, *cfg["dims"])), cfg),
-       share=0.5)
+       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.permute(0, *cfg["dims"])), cfg))
 
 
 @st.composite
@@ -304,8 +301,7 @@ def repeat_vector_configs(draw, convention):
 
 family("repeat_vector", repeat_vector_configs, lambda cfg: call("repeat_vector", cfg["n"]),
        keras=lambda cfg: keras_live(lambda: K().RepeatVector(cfg["n"]), cfg),
-       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.unsqueeze(1).repeat(1, cfg["n"], 1)), cfg),
-       share=0.5)
+       torch=lambda cfg: torch_live(lambda: torch_function(lambda x: x.unsqueeze(1).repeat(1, cfg["n"], 1)), cfg))
 
 
 # ---- convolutions ------------------------------------------------------------------
@@ -406,7 +402,7 @@ for _kind, _ranks in (("conv", (1, 2, 3)), ("depthwise", (1, 2)), ("separable", 
     for _rank in _ranks:
         family(DSL_CONV[_kind].format(r=_rank),
                lambda conv, rank=_rank, kind=_kind: conv_configs(conv, rank, kind),
-               conv_source, keras_conv, torch_conv, share=1.0 if _rank < 3 else 0.5)
+               conv_source, keras_conv, torch_conv)
 
 
 # ---- pooling ----------------------------------------------------------------------
@@ -521,10 +517,9 @@ def torch_global_pool(cfg):
 
 
 for _rank in (1, 2, 3):
-    family(f"pool{_rank}d", lambda conv, rank=_rank: pool_configs(conv, rank), pool_source, keras_pool, torch_pool,
-           share=1.0 if _rank < 3 else 0.5)
+    family(f"pool{_rank}d", lambda conv, rank=_rank: pool_configs(conv, rank), pool_source, keras_pool, torch_pool)
     family(f"global_pool{_rank}d", lambda conv, rank=_rank: global_pool_configs(conv, rank), global_pool_source,
-           keras_global_pool, torch_global_pool, share=0.5)
+           keras_global_pool, torch_global_pool)
 
 
 # ---- padding, cropping, up-sampling ------------------------------------------------
@@ -629,10 +624,10 @@ family_up_sampling = dict(
     torch=torch_upsample)
 
 for _rank in (1, 2, 3):
-    family(f"zero_padding{_rank}d", lambda conv, rank=_rank: zero_padding_configs(conv, rank), share=0.5,
+    family(f"zero_padding{_rank}d", lambda conv, rank=_rank: zero_padding_configs(conv, rank),
            **family_zero_padding)
-    family(f"cropping{_rank}d", lambda conv, rank=_rank: cropping_configs(conv, rank), share=0.5, **family_cropping)
-    family(f"up_sampling{_rank}d", lambda conv, rank=_rank: up_sampling_configs(conv, rank), share=0.5,
+    family(f"cropping{_rank}d", lambda conv, rank=_rank: cropping_configs(conv, rank), **family_cropping)
+    family(f"up_sampling{_rank}d", lambda conv, rank=_rank: up_sampling_configs(conv, rank),
            **family_up_sampling)
 
 
@@ -786,7 +781,7 @@ def torch_activation(cfg):
 
 family("activation", activation_configs, activation_source,
        keras=lambda cfg: keras_live(lambda: K().Activation(ACTIVATIONS[cfg["act"]][0]), cfg),
-       torch=torch_activation, share=0.5)
+       torch=torch_activation)
 
 # symparams name -> (input rank or None for any, Keras class, PyTorch class). PyTorch
 # has no Gaussian noise layers; at inference they are the identity.
@@ -818,7 +813,7 @@ def torch_dropout(cfg):
 family("dropout", dropout_configs, lambda cfg: call(layer_name(cfg, cfg["layer"], *DROPOUTS[cfg["layer"]][1:]),
                                                     cfg["rate"]),
        keras=lambda cfg: keras_live(lambda: getattr(K(), DROPOUTS[cfg["layer"]][1])(cfg["rate"]), cfg),
-       torch=torch_dropout, share=0.5)
+       torch=torch_dropout)
 
 
 # ---- merge layers -----------------------------------------------------------------
@@ -957,17 +952,12 @@ def check(fam: Family, convention: str, cfg: dict):
     assert figures_of_symparams(net) == figures_of_framework(live)
 
 
-def examples(fam: Family) -> int:
-    return max(10, round(settings.default.max_examples * fam.share))
-
-
 CASES = [pytest.param(f, conv, id=f"{f.name}-{conv}") for f in FAMILIES for conv in CONVENTIONS]
 
 
 @pytest.mark.parametrize("fam, convention", CASES)
 def test_layer_matches_live_framework(fam: Family, convention: str):
-    # settings per family: the profile's budget, scaled by how much the family can vary
-    @settings(max_examples=examples(fam))
+    # Each family runs the profile's full budget (200 in CI).
     @given(cfg=fam.configs(convention), frozen=st.booleans(), named=st.booleans())
     def run(cfg, frozen, named):
         check(fam, convention, {**cfg, "frozen": frozen, "named": named})

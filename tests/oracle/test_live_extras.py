@@ -180,7 +180,7 @@ def torch_prelu(cfg):
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
 def test_prelu_matches_live_framework(convention):
-    @settings(max_examples=max(10, settings.default.max_examples // 2))
+    @settings(max_examples=settings.default.max_examples)
     @given(cfg=prelu_configs(convention))
     def run(cfg):
         build = keras_prelu if convention == "keras" else torch_prelu
@@ -230,7 +230,7 @@ def torch_resizing(cfg):
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
 def test_resizing_matches_live_framework(convention):
-    @settings(max_examples=max(10, settings.default.max_examples // 4))
+    @settings(max_examples=settings.default.max_examples)
     @given(cfg=resizing_configs(convention))
     def run(cfg):
         build = keras_resizing if convention == "keras" else torch_resizing
@@ -284,7 +284,7 @@ def _keras_chain(first, second):
     "torch",
 ])
 def test_permute_then_conv_matches_live_framework(convention):
-    @settings(max_examples=max(10, settings.default.max_examples // 4))
+    @settings(max_examples=settings.default.max_examples)
     @given(cfg=permute_configs(convention))
     def run(cfg):
         conv = call(f"conv{len(cfg['shape']) - 1}d", cfg["filters"], 1)
@@ -296,7 +296,7 @@ def test_permute_then_conv_matches_live_framework(convention):
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
 def test_repeat_vector_matches_live_framework(convention):
-    @settings(max_examples=max(10, settings.default.max_examples // 8))
+    @settings(max_examples=settings.default.max_examples)
     @given(d=st.integers(1, 5), n=st.integers(1, 5), units=st.integers(1, 3))
     def run(d, n, units):
         if convention == "keras":

@@ -313,7 +313,7 @@ def check(convention, cfg):
 @pytest.mark.parametrize("convention", CONVENTIONS)
 @pytest.mark.parametrize("rank", RANKS)
 def test_conv_transpose_matches_live_framework(rank, convention):
-    @settings(max_examples=max(10, settings.default.max_examples // (2 if rank == 3 else 1)))
+    @settings(max_examples=settings.default.max_examples)
     @given(cfg=configs(convention, rank))
     def run(cfg):
         check(convention, cfg)
