@@ -76,7 +76,7 @@ def _geometry(c, rank, kernel, strides, dilation, padding, ceil_mode=False, pool
         c.positive(s, "stride")
         size = (pooled_length(length, k, s, d, p, ceil_mode) if pooling
                 else output_length(length, k, s, d, p))
-        out.append(c.positive(size, f"output size along an axis of length {length}"))
+        out.append(c.positive(size, lambda length=length: f"output size along an axis of length {length}"))
     return tuple(out)
 
 
@@ -101,8 +101,8 @@ def _conv(rank):
         cin, filters, groups, kernel = c.channels, a.filters, a.groups, a.kernel_size
         if c.keras and _above_one(a.strides) and _above_one(a.dilation_rate):
             c.cannot_express("Keras's Conv layers refuse strides > 1 together with dilation_rate > 1")
-        per_group = c.divisible(cin, groups, f"groups={groups} must divide the {cin} input channels")
-        c.divisible(filters, groups, f"groups={groups} must divide the {filters} filters")
+        per_group = c.divisible(cin, groups, lambda: f"groups={groups} must divide the {cin} input channels")
+        c.divisible(filters, groups, lambda: f"groups={groups} must divide the {filters} filters")
         out = _geometry(c, rank, kernel, a.strides, a.dilation_rate, a.padding)
         weights = c.pick(
             keras=lambda: [w("kernel", (*kernel, per_group, filters)), *when(a.use_bias, w("bias", (filters,)))],

@@ -90,7 +90,7 @@ def layer_norm(c):
 def group_norm(c):
     a = c.a
     n = _normalized_size(c)
-    c.divisible(n, a.groups, f"groups={a.groups} must divide the {n} channels")
+    c.divisible(n, a.groups, lambda: f"groups={a.groups} must divide the {n} channels")
     center = a.center if a.affine is None else a.affine
     scale = a.scale if a.affine is None else a.affine
 

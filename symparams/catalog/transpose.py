@@ -170,8 +170,8 @@ def _conv_transpose(rank):
         c.positive(filters, "filters")
         if c.keras:
             _keras_rules(c, label, a.strides, a.dilation_rate)
-        per_group = c.divisible(cin, groups, f"groups={groups} must divide the {cin} input channels")
-        out_per_group = c.divisible(filters, groups, f"groups={groups} must divide the {filters} filters")
+        per_group = c.divisible(cin, groups, lambda: f"groups={groups} must divide the {cin} input channels")
+        out_per_group = c.divisible(filters, groups, lambda: f"groups={groups} must divide the {filters} filters")
         ops = a.output_padding or (None,) * rank
         pads = a.padding if isinstance(a.padding, tuple) else (a.padding,) * rank
         axes = [_axis(c, *axis) for axis in zip(c.spatial, kernel, a.strides, a.dilation_rate, pads, ops)]
@@ -182,7 +182,7 @@ def _conv_transpose(rank):
                 c.cannot_express(f"padding={_tuple(pads)}, output_padding={_tuple([o or 0 for o in ops])} give "
                                  f"{_tuple(out)} from {_tuple(c.spatial)}; no Keras padding (\"valid\" or "
                                  f"\"same\", one for all axes) and output_padding < strides give that")
-        out = tuple(c.positive(length, f"output size along an axis of length {inp}")
+        out = tuple(c.positive(length, lambda inp=inp: f"output size along an axis of length {inp}")
                     for length, inp in zip(out, c.spatial))
         weights = c.pick(
             keras=lambda: [w("kernel", (*kernel, filters, cin)), *when(a.use_bias, w("bias", (filters,)))],
