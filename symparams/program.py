@@ -35,7 +35,7 @@ class Program:
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}")
         definition = self._definition(name)
-        bound = {k: _value(v) for k, v in (values or {}).items()}
+        bound = {k: as_value(v) for k, v in (values or {}).items()}
         try:
             evaluator = Evaluator(self.module, convention, bound, defaults)
             result = evaluator.evaluate_model(definition)
@@ -106,18 +106,21 @@ def parse_value(text: str, declared: dict | None = None) -> sympy.Expr:
     return value
 
 
-def _value(v):
+def as_value(v) -> sympy.Expr:
+    """A value given through the API (subs, values=, the REPL) as a SymPy expression:
+    an int, a float, a SymPy object, or text parsed as an expression of the language.
+    Misuse raises TypeError, as the API does everywhere."""
     if isinstance(v, bool):
-        raise TypeError("values must be numbers or expressions, not bool")
+        raise TypeError("a value must be a number or expression, not a bool")
     if isinstance(v, int):
         return sympy.Integer(v)
-    if isinstance(v, str):
-        return parse_value(v)
+    if isinstance(v, float):
+        return sympy.Integer(int(v)) if v.is_integer() else sympy.Rational(v)
     if isinstance(v, sympy.Basic):
         return v
-    if isinstance(v, float):
-        return sympy.Rational(v) if not v.is_integer() else sympy.Integer(int(v))
-    raise TypeError(f"values must be numbers or expressions, not {type(v).__name__}")
+    if isinstance(v, str):
+        return parse_value(v)
+    raise TypeError(f"a value must be a number or expression, not {type(v).__name__}")
 
 
 def eval_layer(call: str, input, convention: str = "keras", layout: str | None = None) -> "LayerResult":

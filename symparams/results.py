@@ -327,20 +327,8 @@ class ModelResult:
 
 
 def _to_expr(value):
-    if isinstance(value, bool):
-        raise TypeError("a substituted value must be a number or expression, not a bool")
-    if isinstance(value, int):
-        return sympy.Integer(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return sympy.Integer(int(value))
-        return sympy.Rational(value)
-    if isinstance(value, sympy.Basic):
-        return value
-    if isinstance(value, str):
-        from .program import parse_value
-        return parse_value(value)
-    raise TypeError(f"a substituted value must be a number or expression, not {type(value).__name__}")
+    from .program import as_value
+    return as_value(value)
 
 
 __all__ = ["LayerRow", "ModelResult", "RepeatContext", "SymparamsError"]

@@ -10,7 +10,7 @@ import sympy
 from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
-from ..values import CHANNELS_FIRST, LayerSpec, Tensor
+from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
 
 REQUIRED = object()
 
@@ -157,30 +157,14 @@ class _SizeTuple(Kind):
         fail(f"expected {self.label}, found {_show(value)}")
 
 
-class _Layer(Kind):
-    label = "a layer call such as lstm(16)"
+@dataclass(frozen=True)
+class _Instance(Kind):
+    """A value of one runtime type: a layer spec, a tensor, a shared layer."""
+    type: type
+    label: str
 
     def __call__(self, value, fail):
-        if isinstance(value, LayerSpec):
-            return value
-        fail(f"expected {self.label}, found {describe(value)}")
-
-
-class _Tensor(Kind):
-    label = "a tensor name"
-
-    def __call__(self, value, fail):
-        if isinstance(value, Tensor):
-            return value
-        fail(f"expected {self.label}, found {describe(value)}")
-
-
-class _Shared(Kind):
-    label = "the name of a shared layer (declared with let)"
-
-    def __call__(self, value, fail):
-        from ..values import SharedLayer
-        if isinstance(value, SharedLayer):
+        if isinstance(value, self.type):
             return value
         fail(f"expected {self.label}, found {describe(value)}")
 
@@ -236,8 +220,10 @@ def _show(value) -> str:
     return describe(value)
 
 
-SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, LAYER, ANYTHING, TENSOR, SHARED = (
-    _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Layer(), _Anything(), _Tensor(), _Shared())
+SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, ANYTHING = _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Anything()
+LAYER = _Instance(LayerSpec, "a layer call such as lstm(16)")
+TENSOR = _Instance(Tensor, "a tensor name")
+SHARED = _Instance(SharedLayer, "the name of a shared layer (declared with let)")
 
 
 @dataclass(frozen=True)

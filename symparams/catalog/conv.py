@@ -5,7 +5,7 @@ import sympy
 
 from ..errors import ShapeError
 from ..expressions import as_expr, describe, is_expr
-from .base import (BOOL, REQUIRED, SIZE, SIZE_TUPLE, TEXT, Built, Choice, Kind, OneOf, Optional, P, Padding, Pairs,
+from .base import (BOOL, REQUIRED, SIZE, SIZE_TUPLE, TEXT, Built, Kind, OneOf, Optional, P, Padding, Pairs,
                    Sizes, ceil_div, floor_div, format_shape, prod, w, when)
 from .core import layer
 

@@ -28,18 +28,8 @@ def add_arguments(parser):
 
 
 def _number(value):
-    import sympy
-
-    from ..program import parse_value
-    if isinstance(value, bool):
-        raise TypeError("expected a number or expression, not a bool")
-    if isinstance(value, int):
-        return sympy.Integer(value)
-    if isinstance(value, float):
-        return sympy.Integer(int(value)) if value.is_integer() else sympy.Rational(value)
-    if isinstance(value, str):
-        return parse_value(value)
-    return value
+    from ..program import as_value
+    return as_value(value)
 
 
 def namespace(net) -> dict:
