@@ -183,6 +183,7 @@ def concatenate(c):
     """Joins along `axis` (batch axis = 0); by default the channel axis of the layout."""
     if len(c.inputs) < 2:
         c.fail(f"needs at least 2 tensors (the incoming one and the arguments), found {len(c.inputs)}")
+    c.need_rank(1)
     rank = c.x.rank
     if c.a.axis is None:
         index = 0 if c.channels_first else rank - 1
