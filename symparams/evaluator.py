@@ -296,6 +296,7 @@ class Evaluator:
                 self._claim_name(name, bound.span("name") or span)
             return name
         built, ctx = self._build(layer, args, x, span, naming)
+        self._check_expression_size(ctx.layer_name, built, span)
         layout = x.layout if built.layout == "same" else built.layout
         shapes = built.shape if isinstance(built.shape, list) else [built.shape]
         outputs = [Tensor(tuple(s), layout, ctx.layer_name) for s in shapes]
@@ -340,6 +341,24 @@ class Evaluator:
         if not bound.trainable:
             built.weights = [Weight(wt.name, wt.shape, False, wt.buffer) for wt in built.weights]
         return built, ctx
+
+    @staticmethod
+    def _check_expression_size(layer_name, built, span):
+        """Refuse figures too large or too deeply nested: printing, comparing or simplifying
+        them would take minutes (SymPy's work grows sharply with nesting)."""
+        shapes = built.shape if isinstance(built.shape, list) else [built.shape]
+        stack = [(as_expr(e), 1) for e in (built.macs, *(d for s in shapes for d in s))]
+        nodes = 0
+        while stack:
+            expr, depth = stack.pop()
+            nodes += 1
+            if nodes > limits.MAX_EXPR_NODES or depth > limits.MAX_EXPR_NESTING:
+                which = "MAX_EXPR_NODES" if nodes > limits.MAX_EXPR_NODES else "MAX_EXPR_NESTING"
+                bound = limits.MAX_EXPR_NODES if which == "MAX_EXPR_NODES" else limits.MAX_EXPR_NESTING
+                what = f"{bound} nodes" if which == "MAX_EXPR_NODES" else f"{bound} levels deep"
+                raise LimitError(f"{layer_name}: an output size or MAC count grew past {what} (limit: {which}); "
+                                 f"give its symbols values with --set", span)
+            stack.extend((arg, depth + 1) for arg in expr.args)
 
     def _check_merge_arguments(self, layer, args):
         """Positional arguments past a merge layer's own parameters must be tensors:

@@ -114,3 +114,13 @@ def test_substitution_that_breaks_divisibility_names_the_layer():
     with pytest.raises(symparams.ConstraintError) as err:
         net.subs(C=6)
     assert "groups=4" in str(err.value)
+
+
+def test_an_expression_that_outgrows_its_bound_is_a_located_limit_error(monkeypatch):
+    from symparams import limits
+    monkeypatch.setattr(limits, "MAX_EXPR_NODES", 40)
+    # each stride-2 "same" conv nests one more floor: floor((floor((H + 1)/2) + 1)/2) ...
+    src = "model M(H):\n    input (H, 3)\n" + "    conv1d(3, 1, strides=2, padding='same')\n" * 20
+    with pytest.raises(symparams.LimitError) as err:
+        symparams.parse(src).model()
+    assert "MAX_EXPR_NODES" in str(err.value) and err.value.span.line > 2

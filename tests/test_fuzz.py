@@ -166,6 +166,8 @@ def test_cli_exits_0_1_or_2_without_traceback(tmp_path_factory, text, extra):
     "block B(): B\nmodel M():\n    input (8)\n    B\n",
     "model M():\n    input (8)\n" + "    relu\n" * 3000,
     "model M():\n    input (8)\n    repeat 100: repeat 100: repeat 100: relu\n",
+    # shapes that nest one more floor per layer: a located error, not a crash
+    "model M(H):\n    input (H, 3)\n    repeat 400: conv1d(3, 1, strides=2, padding='same')\n",
     # found by the 10**4 run: concatenate on a rank-0 input indexed a missing axis
     "block Block(c, s=1):\n    add(x)\nmodel M():\n    input x ()\n    concatenate(x)\n",
 ])
