@@ -1,16 +1,13 @@
-"""prelu and resizing through the API, without keras or torch; and the
-recorded permute and repeat_vector cases.
+"""prelu and resizing through the API, without keras or torch (the recorded cases run in
+tests/test_oracle_cases.py).
 
-The figures come from tests/data/oracle_layers.json (recorded from Keras 3.15.1 and
-PyTorch 2.13) or are written out here from each framework's documented behaviour:
+The figures are written out here from each framework's documented behaviour:
 Keras's PReLU has one alpha per input element, 1 along each shared axis; PyTorch's
 nn.PReLU(num_parameters) one weight per channel (dim 1) or one in all; Keras's
 Resizing(height, width) and nn.Upsample(size=...) keep the channels and take the size.
 tests/oracle/test_live_extras.py asks the live frameworks.
 """
-import json
 import re
-from pathlib import Path
 
 import pytest
 import sympy
@@ -19,9 +16,6 @@ import symparams
 from symparams import SymparamsError
 from symparams.errors import ConventionError
 
-ORACLE_LABEL = re.compile(r"^(prelu|torch prelu|permute|repeat_vector)\b")
-DATA = Path(__file__).resolve().parent / "data"
-CASES = [c for c in json.loads((DATA / "oracle_layers.json").read_text()) if ORACLE_LABEL.match(c["label"])]
 
 C, H, W, T, V, d, h, w, n = sympy.symbols("C H W T V d h w n", integer=True, positive=True)
 
@@ -33,27 +27,6 @@ def model(body, inp, convention="keras", params="C, H, W, T, V, d, h, w, n"):
 
 def shapes(net):
     return [(wt.name, tuple(sympy.sympify(x) for x in wt.shape)) for wt in net.layers[-1].weights]
-
-
-# ---- the recorded oracle cases -------------------------------------------------------------
-
-def test_the_oracle_file_has_every_family():
-    labels = [c["label"] for c in CASES]
-    assert sorted(labels) == sorted(["prelu default", "prelu shared", "torch prelu default", "torch prelu 5",
-                                     "permute", "repeat_vector"])
-
-
-@pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c['label']}" for i, c in enumerate(CASES)])
-def test_oracle_case(case):
-    net = symparams.parse(case["source"]).model(convention=case["convention"])
-    assert net.params == case["params"]
-    assert net.trainable == case["trainable"]
-    if case["convention"] == "keras":
-        assert net.non_trainable == case["non_trainable"]
-    else:
-        assert net.buffers == case["buffers"]
-    assert list(net.output_shape) == case["output_shape"]
-    assert [[wt.name, [int(x) for x in wt.shape], wt.trainable] for wt in net.layers[-1].weights] == case["weights"]
 
 
 # ---- prelu --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 import symparams
+from arch_source import Name, call, fmt, model_source
 from frameworks import Report, keras_report, torch_report
 from symparams import SymparamsError
 
@@ -94,30 +95,6 @@ def torch_live(make_module, cfg, **kw) -> Live:
 
 # ---- writing .arch source -------------------------------------------------------
 
-class Name(str):
-    """A tensor name: written bare, not quoted."""
-
-
-def fmt(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "none"
-    if isinstance(value, Name):
-        return str(value)
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        inner = ", ".join(fmt(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
-
-
-def call(name, *args, **kwargs) -> str:
-    parts = [fmt(a) for a in args] + [f"{k}={fmt(v)}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
-
-
 def with_keywords(chain: str, **kwargs) -> str:
     """A layer call with more keywords: `relu` -> `relu(k=v)`, `f(a)` -> `f(a, k=v)`."""
     if not kwargs:
@@ -126,14 +103,6 @@ def with_keywords(chain: str, **kwargs) -> str:
     if not chain.endswith(")"):
         return f"{chain}({extra})"
     return f"{chain[:-1]}{'' if chain.endswith('()') else ', '}{extra})"
-
-
-def model_source(inputs, chain: str) -> str:
-    if len(inputs) == 1:
-        lines = [f"input {fmt(tuple(inputs[0]))}", chain]
-    else:
-        lines = [f"input x{i} {fmt(tuple(s))}" for i, s in enumerate(inputs)] + [f"x0 -> {chain}"]
-    return "model M():\n" + "".join(f"    {line}\n" for line in lines)
 
 
 def spelled(cfg, keras_word, torch_word):

@@ -20,6 +20,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import symparams
+from arch_source import call, model_source
 from frameworks import keras_report, torch_report
 from symparams import SymparamsError
 
@@ -49,25 +50,6 @@ def torch_function(fn):
     return Function()
 
 
-def fmt(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        inner = ", ".join(fmt(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
-
-
-def call(name, *args, **kwargs) -> str:
-    return f"{name}({', '.join([fmt(a) for a in args] + [f'{k}={fmt(v)}' for k, v in kwargs.items()])})"
-
-
-def model_source(shape, chain) -> str:
-    return f"model M():\n    input {fmt(tuple(shape))}\n    {chain}\n"
-
-
 def rare():
     return st.integers(0, 7).map(lambda i: i == 7)
 
@@ -89,7 +71,7 @@ def figures(net) -> dict:
 def check(convention, shape, chain, build):
     """build() -> the framework's Report, or raises when the framework has no such layer.
     Weight names are compared relative to their layer: nn.Sequential's "1." prefix goes."""
-    src = model_source(shape, chain)
+    src = model_source([shape], chain)
     note(f"{convention} convention:\n{src}")
     try:
         report = build()

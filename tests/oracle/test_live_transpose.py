@@ -23,6 +23,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import symparams
+from arch_source import call, model_source
 from frameworks import keras_report, torch_report
 from symparams import SymparamsError
 
@@ -43,27 +44,6 @@ def nn():
 
 
 # ---- writing .arch source -------------------------------------------------------
-
-def fmt(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "none"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        inner = ", ".join(fmt(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
-
-
-def call(name, *args, **kwargs) -> str:
-    return f"{name}({', '.join([fmt(a) for a in args] + [f'{k}={fmt(v)}' for k, v in kwargs.items()])})"
-
-
-def model_source(shape, chain) -> str:
-    return f"model M():\n    input {fmt(tuple(shape))}\n    {chain}\n"
-
 
 def per_axis(value, rank) -> tuple:
     return value if isinstance(value, tuple) else (value,) * rank
@@ -274,7 +254,7 @@ def figures(net) -> dict:
 
 
 def check(convention, cfg):
-    src = model_source(cfg["shape"], source(cfg))
+    src = model_source([cfg["shape"]], source(cfg))
     note(f"{convention} convention ({cfg['style']}'s arguments):\n{src}")
     if convention != cfg["style"] and convention == "torch":
         s, d = per_axis(cfg["strides"], cfg["rank"]), per_axis(cfg["dilation"], cfg["rank"])
