@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 import symparams
-from symparams.commands.compare import split_spec
+from symparams.commands.common import split_model_spec as split_spec
 from support import EXAMPLES
 
 

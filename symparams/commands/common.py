@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 _SET_ITEM = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", re.S)
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class UsageError(Exception):
@@ -71,17 +72,28 @@ def add_model_arguments(parser, formats=None):
         parser.add_argument("--format", choices=formats, default=formats[0])
 
 
-def load_model(args, file=None, model=None):
-    """Evaluate the model the arguments name; usage mistakes become UsageError."""
+def split_model_spec(text: str):
+    """`path/to/file.arch:Model` -> (path, "Model"); a spec without a model name -> (text, None)."""
+    head, sep, tail = text.rpartition(":")
+    if sep and head and _IDENT.match(tail):
+        return head, tail
+    return text, None
+
+
+def evaluate(path, model, convention, values=None, defaults=False):
+    """Load a file and evaluate one of its models; usage mistakes become UsageError."""
     from ..program import load
-    path = file or args.file
-    values = parse_sets(getattr(args, "set", None))
     try:
         program = load(path)
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
     try:
-        return program.model(model if model is not None else getattr(args, "model", None),
-                             convention=args.convention, values=values, defaults=getattr(args, "defaults", False))
+        return program.model(model, convention=convention, values=values, defaults=defaults)
     except ValueError as err:
         raise UsageError(str(err)) from None
+
+
+def load_model(args):
+    """Evaluate the model FILE --model --set --defaults --convention name."""
+    return evaluate(args.file, getattr(args, "model", None), args.convention, parse_sets(getattr(args, "set", None)),
+                    getattr(args, "defaults", False))

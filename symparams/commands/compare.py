@@ -1,12 +1,9 @@
 """symparams compare A.arch:ModelA B.arch:ModelB: difference and ratio of params and MACs."""
 from __future__ import annotations
 
-import re
-
-from .common import UsageError, parse_sets
+from .common import evaluate, parse_sets, split_model_spec
 
 HELP = "compare two models: difference and ratio of params and MACs, per layer when they match"
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def add_arguments(parser):
@@ -20,30 +17,8 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def split_spec(text: str):
-    """`path/to/file.arch:Model` -> (path, "Model"); a spec without a model name -> (text, None)."""
-    head, sep, tail = text.rpartition(":")
-    if sep and head and _IDENT.match(tail):
-        return head, tail
-    return text, None
-
-
 def _load(spec, values, args):
-    from ..errors import SymparamsError
-    from ..program import load
-    path, model = split_spec(spec)
-    try:
-        program = load(path)
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        return program.model(model, convention=args.convention, values=values, defaults=args.defaults)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    except SymparamsError as err:
-        if err.filename is None:
-            err.filename = path
-        raise
+    return evaluate(*split_model_spec(spec), args.convention, values, args.defaults)
 
 
 def run(args) -> str:

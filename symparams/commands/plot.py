@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .common import UsageError, parse_sets
+from .common import UsageError, evaluate, parse_sets, split_model_spec
 
 HELP = "plot params and MACs of one or more models against a symbol (needs matplotlib)"
 _RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([0-9_]+)\s*:\s*([0-9_]+)\s*(?::\s*([0-9_]+)\s*)?$")
@@ -60,25 +60,9 @@ def parse_range(text: str, points: int = 48):
     return name, values
 
 
-def _model_spec(spec: str):
-    path, sep, model = spec.rpartition(":")
-    if sep and path and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", model):
-        return path, model
-    return spec, None
-
-
 def load_curve_model(spec, convention, values, defaults, xname):
     """Evaluate FILE[:MODEL] and give every symbol but `xname` its value."""
-    from ..program import load
-    path, model = _model_spec(spec)
-    try:
-        program = load(path)
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        net = program.model(model, convention=convention)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    net = evaluate(*split_model_spec(spec), convention)
     if xname not in net.symbols:
         raise UsageError(f"{spec}: model {net.name} has no symbol {xname} (its symbols: "
                          f"{', '.join(net.symbols) or 'none'})")
@@ -183,7 +167,7 @@ def run(args) -> str:
     names = [c.label for c in curves]
     for c, spec in zip(curves, args.models):
         if names.count(c.label) > 1:                     # the same model name twice: say which file
-            c.label = f"{Path(_model_spec(spec)[0]).name}:{c.label}"
+            c.label = f"{Path(split_model_spec(spec)[0]).name}:{c.label}"
     fig = figure(curves, xname, args.title)
     try:
         fig.savefig(args.out, dpi=130)
