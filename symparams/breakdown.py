@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .results import _weight_contexts, aggregate
+from .results import aggregate
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _figures(members, ctx):
     """(params of one instance, params in all, MACs of one, MACs in all)."""
     per, once = [], []
     for row in members:
-        contexts = _weight_contexts(row)
+        contexts = row.weight_contexts
         if contexts is None:
             continue
         if ctx is not None and contexts and contexts[0] == ctx:

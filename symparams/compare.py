@@ -68,10 +68,10 @@ def compare(a, b, figures=FIGURES) -> Comparison:
 
 
 def _row_total(row, figure):
-    from .results import _weight_contexts, aggregate
+    from .results import aggregate
     if figure == "macs":
         return aggregate(row.macs, row.repeat)
-    contexts = _weight_contexts(row)
+    contexts = row.weight_contexts
     return sympy.Integer(0) if contexts is None else aggregate(getattr(row, figure), contexts)
 
 

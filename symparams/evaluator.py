@@ -189,7 +189,7 @@ class Evaluator:
                                    f"{did_you_mean(name, catalog.BY_NAME)}", getattr(node, "name_span", node.span))
         args = self.eval_args(node.args, frame) if isinstance(node, ast.Call) else ()
         spec = LayerSpec(definition, args, node.span, getattr(node, "name_span", node.span))
-        frame.env[stmt.name] = SharedLayer(stmt.name, spec, stmt.span, extra={"repeat": tuple(self.run.repeat_stack)})
+        frame.env[stmt.name] = SharedLayer(stmt.name, spec, stmt.span, tuple(self.run.repeat_stack))
 
     def exec_RepeatStmt(self, stmt, frame):
         count = self.expr(stmt.count, frame)
@@ -303,8 +303,7 @@ class Evaluator:
         repeat = tuple(self.run.repeat_stack)
         row = LayerRow(ctx.layer_name, layer.name, tuple(self.display_shape(t) for t in outputs),
                        tuple(built.weights), as_expr(built.macs), self.run.path, repeat, span,
-                       weight_repeat=repeat if weight_context is None else weight_context,
-                       shared=shared_as is not None and weight_context == "shared")
+                       weight_repeat=weight_context)
         self._add_row(row)
         return outputs[0]
 
@@ -372,22 +371,19 @@ class Evaluator:
 
     def apply_shared(self, shared: SharedLayer, x, span) -> Tensor:
         spec = shared.spec
-        first_use = shared.built_row is None
-        context = shared.extra["repeat"] if first_use else "shared"
+        # The weights are counted once, under the repeats around the `let`, not around the use.
         out = self.apply_layer(spec.definition, spec.args, x, span, spec.name_span, shared_as=shared.name,
-                               weight_context=context)
+                               weight_context=shared.repeat)
         row = self.run.rows[-1]
-        if first_use:
+        if shared.built_row is None:
             shared.built_row = row
         else:
-            first = shared.built_row
-            if [(wt.name, wt.shape) for wt in first.weights] != [(wt.name, wt.shape) for wt in row.weights] and not all(
-                    len(a.shape) == len(b.shape) and shapes_equal(a.shape, b.shape)
-                    for a, b in zip(first.weights, row.weights)):
+            first = shared.built_row.weights
+            if len(first) != len(row.weights) or not all(
+                    a.name == b.name and shapes_equal(a.shape, b.shape) for a, b in zip(first, row.weights)):
                 raise ShapeError(f"shared layer '{shared.name}' is used on inputs that need different weights "
                                  f"than its first use", span)
             self.run.rows[-1] = row.without_weights(shared_with=shared.name)
-        shared.uses += 1
         return out
 
     def bind(self, layer, args, span):

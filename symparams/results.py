@@ -41,9 +41,8 @@ class LayerRow:
     path: tuple = ()          # labels of the enclosing block calls, outermost first (Stage, Stage_1, ...)
     repeat: tuple = ()        # enclosing symbolic repeats (RepeatContext)
     span: object = None
-    weight_repeat: object = None   # repeats that multiply the weights (a let's); None: as `repeat`
-    shared: bool = False
-    shared_with: str | None = None
+    weight_repeat: tuple | None = None   # repeats that multiply the weights (a let's); None: as `repeat`
+    shared_with: str | None = None   # a later use of a shared layer: its weights are counted at the first
     blocks: tuple = ()        # the block names of those calls, parallel to `path`
 
     @property
@@ -70,6 +69,13 @@ class LayerRow:
     def flops(self) -> sympy.Expr:
         return 2 * self.macs
 
+    @property
+    def weight_contexts(self):
+        """The repeats that multiply this row's weights, or None when they are counted elsewhere."""
+        if self.shared_with is not None:
+            return None
+        return self.repeat if self.weight_repeat is None else self.weight_repeat
+
     def without_weights(self, shared_with: str) -> "LayerRow":
         return replace(self, weights=(), shared_with=shared_with)
 
@@ -83,7 +89,7 @@ class LayerRow:
                           for wt in self.weights),
             macs=s(self.macs),
             repeat=tuple(RepeatContext(s(c.count), c.index) for c in self.repeat),
-            weight_repeat=(self.weight_repeat if not isinstance(self.weight_repeat, tuple) else
+            weight_repeat=(None if self.weight_repeat is None else
                            tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
 
     def __repr__(self):
@@ -106,12 +112,6 @@ class LayerRow:
 def _nice(expr) -> sympy.Expr:
     """`f*(C*k**2 + 1)` rather than `C*f*k**2 + f`: pull out common factors only."""
     return sympy.factor_terms(expr) if expr.free_symbols else expr
-
-
-def _weight_contexts(row):
-    if row.shared_with is not None or row.weight_repeat == "shared":
-        return None
-    return row.repeat if row.weight_repeat is None else row.weight_repeat
 
 
 class ModelResult:
@@ -142,19 +142,19 @@ class ModelResult:
 
     @cached_property
     def params(self) -> sympy.Expr:
-        return self._total("params", _weight_contexts)
+        return self._total("params", lambda row: row.weight_contexts)
 
     @cached_property
     def trainable(self) -> sympy.Expr:
-        return self._total("trainable", _weight_contexts)
+        return self._total("trainable", lambda row: row.weight_contexts)
 
     @cached_property
     def non_trainable(self) -> sympy.Expr:
-        return self._total("non_trainable", _weight_contexts)
+        return self._total("non_trainable", lambda row: row.weight_contexts)
 
     @cached_property
     def buffers(self) -> sympy.Expr:
-        return self._total("buffers", _weight_contexts)
+        return self._total("buffers", lambda row: row.weight_contexts)
 
     @cached_property
     def macs(self) -> sympy.Expr:

@@ -1,7 +1,7 @@
 """What expressions and chains evaluate to, besides SymPy expressions."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import Span
@@ -48,6 +48,5 @@ class SharedLayer:
     name: str
     spec: LayerSpec
     span: Span
+    repeat: tuple = ()       # the repeats around the `let`: they, not a use's, multiply the weights
     built_row: Any = None
-    uses: int = 0
-    extra: dict = field(default_factory=dict)

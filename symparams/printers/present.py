@@ -30,12 +30,6 @@ class DisplayRow:
     layer: object = None          # the LayerRow of a layer row
 
 
-def _weight_contexts(row):
-    if row.shared_with is not None or row.weight_repeat == "shared":
-        return None
-    return row.repeat if row.weight_repeat is None else row.weight_repeat
-
-
 def split_repeats(expr, contexts):
     """(figure, counts) with figure * prod(counts) == aggregate(expr, contexts): a repeat whose
     index the figure uses is summed into it; the others stay as counts to show (×L)."""
@@ -105,7 +99,7 @@ def tidy(expr, counts=()) -> sympy.Expr:
 
 
 def _layer_row(row, depth) -> DisplayRow:
-    contexts = _weight_contexts(row)
+    contexts = row.weight_contexts
     if contexts is None:
         params, params_counts = sympy.Integer(0), []
     else:
@@ -116,7 +110,7 @@ def _layer_row(row, depth) -> DisplayRow:
 
 
 def _block_row(rows, label, depth) -> DisplayRow:
-    weighted = [(r, _weight_contexts(r)) for r in rows]
+    weighted = [(r, r.weight_contexts) for r in rows]
     weighted = [(r, c) for r, c in weighted if c is not None]
     p_prefix = _common_prefix(c for _, c in weighted)
     m_prefix = _common_prefix(r.repeat for r in rows)
