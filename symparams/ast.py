@@ -129,6 +129,8 @@ class RepeatStmt:
     var: str | None
     body: tuple["Stmt", ...]
     span: Span
+    stage_input: tuple[Expr, ...] | None = None   # `, input (...)`: the shape of iteration `var`'s input
+    stage_span: Span | None = None
 
 
 Stmt = Union[InputStmt, Binding, ChainStmt, ReturnStmt, LetStmt, LayoutStmt, RepeatStmt]

@@ -15,10 +15,17 @@ from .errors import (ArgumentError, ConstraintError, LimitError, ParseError, Rec
 from .expressions import FUNCTIONS, LITERALS, ExpressionEvaluator, as_expr, describe, is_expr
 from .results import LayerRow, ModelResult, RepeatContext
 from .results_types import Constraint, Weight
+from .text import expr_text
+from .stages import match_shapes
 from .values import CONVENTION_LAYOUT, LAYOUTS, ArgValue, LayerSpec, SharedLayer, Tensor
 
 CONVENTIONS = tuple(CONVENTION_LAYOUT)
 ASSUMPTION_WORDS = ("positive", "nonnegative", "negative", "nonpositive", "nonzero", "integer", "real")
+
+
+def repeat_index(name: str) -> sympy.Symbol:
+    """The index of `repeat COUNT as NAME`: 0, 1, ..., COUNT-1."""
+    return sympy.Symbol(name, integer=True, nonnegative=True)
 
 
 def make_symbol(name: str, declared: dict) -> sympy.Symbol:
@@ -69,6 +76,65 @@ class _Run:
     blocks: tuple = ()
     unrolled: int = 0
     inputs: list = field(default_factory=list)
+
+
+def _whole_size_rule(size):
+    return lambda: f"the stage size {expr_text(size)} must be a whole number for the iterations' shapes to chain"
+
+
+@dataclass
+class Stage:
+    """`repeat COUNT as i, input (...)`: the input shape the user states for iteration i."""
+    evaluator: "Evaluator"
+    stmt: ast.RepeatStmt
+    label: str                # `repeat S as i`, for messages
+    index: sympy.Symbol
+    sizes: tuple
+    layout: str | None
+    producer: str
+
+    def at(self, iteration) -> Tensor:
+        iteration = as_expr(iteration)
+        return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
+                      self.producer)
+
+    def enter(self, computed: Tensor | None, iteration, pass_rows: int | None = None, last=None) -> Tensor:
+        """The stated input of `iteration`, once `computed` (the tensor entering the repeat,
+        or the output of the pass whose rows start at `pass_rows`) is checked against it.
+        Sizes that match only as whole numbers become constraints, and the pass's rows are
+        rewritten under them, so that sums over i keep a closed form. A generic pass
+        (`last` = COUNT-1) records its constraints where they are strongest, at i = last."""
+        stated = self.at(iteration)
+        shown_stated = self.evaluator.display_shape(stated)
+        shown_computed = None if computed is None else self.evaluator.display_shape(computed)
+        conditions = None if computed is None else match_shapes(shown_computed, shown_stated, self.index)
+        if conditions is None:
+            self._mismatch(shown_computed, shown_stated, iteration, last)
+        rows = self.evaluator.run.rows
+        for condition in conditions:
+            if pass_rows is not None:
+                rows[pass_rows:] = [row.transform(condition.simplify) for row in rows[pass_rows:]]
+            size = condition.size if last is None else condition.size.xreplace({self.index: last})
+            constraint = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
+            if constraint.violated():
+                raise ConstraintError(f"{self.label}: {constraint.description} (it comes to {expr_text(size)})",
+                                      self.stmt.stage_span)
+            if not constraint.decided():
+                self.evaluator.run.constraints.append(constraint)
+        return stated
+
+    def _mismatch(self, computed, stated, iteration, last):
+        var = self.stmt.var
+        if last is not None:
+            source, label = f"iteration {var}", f"{var} + 1"
+        else:
+            source = "the tensor entering the repeat" if iteration == 0 else f"iteration {iteration - 1}"
+            label = str(iteration)
+        found = "nothing" if computed is None else format_shape(computed)
+        raise ShapeError(
+            f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
+            f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "
+            f"such as H / 2**{var} matches on condition that it is a whole number)", self.stmt.stage_span)
 
 
 class Evaluator:
@@ -209,10 +275,17 @@ class Evaluator:
             raise LimitError(f"repeat unrolls more than {limits.MAX_UNROLL} iterations in all; "
                              f"use a symbolic count (e.g. `repeat L:` with L unset) to count without unrolling",
                              stmt.count.span)
+        stage = self._stage(stmt, n, frame)
+        pass_rows = 0     # before the repeat: every earlier row holds under what entering it needs
         for j in range(n):
+            if stage is not None:
+                frame.current = stage.enter(frame.current, j, pass_rows)
+                pass_rows = len(self.run.rows)
             if stmt.var:
                 frame.env[stmt.var] = sympy.Integer(j)
             self.exec_body(stmt.body, frame)
+        if stage is not None:
+            frame.current = stage.enter(frame.current, n, pass_rows)
 
     def _repeat_symbolically(self, stmt, count, frame):
         if count.is_integer is False or count.is_positive is False:
@@ -220,23 +293,61 @@ class Evaluator:
         if frame.current is None:
             raise ShapeError("repeat needs a current tensor: declare `input (...)` first", stmt.span)
         before = frame.current
+        stage = self._stage(stmt, count, frame)
         index = None
         if stmt.var:
-            index = sympy.Symbol(stmt.var, integer=True, nonnegative=True)
+            index = stage.index if stage is not None else repeat_index(stmt.var)
+            if stage is not None:
+                stage.enter(frame.current, 0, pass_rows=0)
+                frame.current = stage.at(index)
             frame.env[stmt.var] = index
         self.run.repeat_stack.append(RepeatContext(count, index))
+        pass_rows = len(self.run.rows)
         try:
             self.exec_body(stmt.body, frame)
         finally:
             self.run.repeat_stack.pop()
+        if stage is not None:
+            # Iteration i's output must be iteration i+1's stated input; what that needs holds up to i = count-1.
+            stage.enter(frame.current, index + 1, pass_rows, last=count - 1)
+            frame.current = stage.at(count)
+            return
         after = frame.current
         if after is None or not shapes_equal(before.shape, after.shape):
             shown = format_shape(after.shape) if after is not None else "nothing"
+            hint = (f"state iteration {stmt.var}'s input with `repeat {count} as {stmt.var}, input (...)`"
+                    if stmt.var else f"state iteration i's input with `repeat {count} as i, input (...)`")
             raise ShapeError(
                 f"repeat {count}: a symbolic count needs a suite that keeps the shape, but one pass turns "
                 f"{format_shape(self.display_shape(before))} into "
                 f"{format_shape(self.display_shape(after)) if after is not None else shown} "
-                f"(give {count} a value with --set to unroll it)", stmt.span)
+                f"(give {count} a value with --set to unroll it, or {hint})", stmt.span)
+
+    def _stage(self, stmt, count, frame) -> "Stage | None":
+        """The stated input shape of a stage repeat, as a function of its index (§6)."""
+        if stmt.stage_input is None:
+            return None
+        if frame.current is None:
+            raise ShapeError("repeat needs a current tensor: declare `input (...)` first", stmt.span)
+        index = repeat_index(stmt.var)
+        saved = frame.env.get(stmt.var)
+        frame.env[stmt.var] = index
+        try:
+            sizes = []
+            for item in stmt.stage_input:
+                value = self.expr(item, frame)
+                if not is_expr(value):
+                    raise ArgumentError(f"a stage size must be a number or expression, found {describe(value)}",
+                                        item.span)
+                sizes.append(value)
+        finally:
+            if saved is None:
+                del frame.env[stmt.var]
+            else:
+                frame.env[stmt.var] = saved
+        before = frame.current
+        layout = frame.layout if before.layout is not None else None
+        return Stage(self, stmt, f"repeat {count} as {stmt.var}", index, tuple(sizes), layout, before.producer)
 
     # ---- chains -------------------------------------------------------------
     def run_chain(self, chain: ast.Chain, frame: Frame) -> Tensor:

@@ -172,8 +172,13 @@ class _ToAst(Transformer_NonRecursive):
     def layout_stmt(self, meta, name):
         return ast.LayoutStmt(str(name), Span.from_token(name))
 
-    def repeat_stmt(self, meta, count, var, body):
-        return ast.RepeatStmt(count, str(var) if var is not None else None, body, _span(meta))
+    def repeat_stmt(self, meta, count, var, stage, body):
+        stage_input, stage_span = stage if stage is not None else (None, None)
+        return ast.RepeatStmt(count, str(var) if var is not None else None, body, _span(meta),
+                              stage_input, stage_span)
+
+    def stage_input(self, meta, shape):
+        return shape, _span(meta)
 
     def suite(self, meta, *stmts):
         return tuple(stmts)

@@ -3,7 +3,7 @@ A row inside a symbolic `repeat` holds one pass; totals multiply or sum it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy
 
@@ -19,12 +19,30 @@ class RepeatContext:
     index: sympy.Symbol | None
 
 
+def sum_over_index(expr, ctx: RepeatContext) -> sympy.Expr:
+    """Sum(expr, (i, 0, COUNT-1)) in closed form where SymPy finds one."""
+    # Summing term by term, grouped by the part that depends on i (2**i, 4**i, i, ...), asks
+    # SymPy for a handful of small sums it caches, instead of one large sum per figure.
+    term = expr if expr.has(sympy.floor, sympy.ceiling) else sympy.expand(expr)
+    by_dependence: dict = {}
+    for part in sympy.Add.make_args(term):
+        coefficient, dependence = part.as_independent(ctx.index, as_Add=False)
+        by_dependence.setdefault(dependence, []).append(coefficient)
+    return sympy.Add(*[sympy.Add(*coefficients) * _index_sum(dependence, ctx.index, ctx.count)
+                       for dependence, coefficients in by_dependence.items()])
+
+
+@lru_cache(maxsize=1024)
+def _index_sum(dependence, index, count):
+    return sympy.summation(dependence, (index, 0, count - 1))
+
+
 def aggregate(expr, contexts) -> sympy.Expr:
     """One pass's figure through the enclosing repeats, innermost first:
     COUNT * figure, or Sum(figure, (i, 0, COUNT-1)) evaluated in closed form."""
     for ctx in reversed(contexts):
         if ctx.index is not None and ctx.index in expr.free_symbols:
-            expr = sympy.summation(expr, (ctx.index, 0, ctx.count - 1))
+            expr = sum_over_index(expr, ctx)
         else:
             expr = ctx.count * expr
     return expr
@@ -80,8 +98,12 @@ class LayerRow:
         return replace(self, weights=(), shared_with=shared_with)
 
     def subs(self, mapping) -> "LayerRow":
+        return self.transform(lambda e: e.xreplace(mapping))
+
+    def transform(self, rewrite) -> "LayerRow":
+        """The row with `rewrite` applied to every size, weight dimension, MAC count and repeat count."""
         def s(e):
-            return as_expr(e).xreplace(mapping)
+            return rewrite(as_expr(e))
         return replace(
             self,
             output_shapes=tuple(tuple(s(d) for d in shape) for shape in self.output_shapes),
@@ -185,7 +207,12 @@ class ModelResult:
             for shape in row.output_shapes:
                 for d in shape:
                     found |= as_expr(d).free_symbols
-        return found
+        return found - self.repeat_indices
+
+    @cached_property
+    def repeat_indices(self) -> set:
+        """The i of each `repeat L as i`: bound by its repeat, not a symbol of the model."""
+        return {c.index for row in self.layers for c in row.repeat if c.index is not None}
 
     @property
     def symbols(self) -> list:

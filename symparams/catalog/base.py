@@ -10,6 +10,7 @@ import sympy
 from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
+from ..text import expr_text
 from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
 
 REQUIRED = object()
@@ -464,7 +465,8 @@ def shapes_equal(a, b) -> bool:
 
 
 def format_shape(shape) -> str:
-    items = [str(d) for d in shape]
+    items = [expr_text(d) if isinstance(d, (int, sympy.Basic)) and not isinstance(d, bool) else str(d)
+             for d in shape]
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 

@@ -2,21 +2,11 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from ..expressions import as_expr
+from ..text import expr_text, has_reciprocal_power  # noqa: F401  (the printers' one text syntax)
 
 
-def expr_text(expr) -> str:
-    """SymPy's str() syntax; a whole number as its plain digits."""
-    return _text(as_expr(expr))
-
-
-@lru_cache(maxsize=8192)
-def _text(expr) -> str:
-    # Printing is the slowest step of a summary, and neighbouring layers share their
-    # shapes: ResNet50's JSON prints 759 expressions, most of them several times.
-    return str(int(expr)) if expr.is_Integer else str(expr)
 
 
 def shape_list(shape) -> list:

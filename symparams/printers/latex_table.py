@@ -2,6 +2,7 @@
 display equations; either one alone (to paste into a document) or in a compilable document."""
 from __future__ import annotations
 
+from ..expressions import as_expr
 from .latex import align, document, latex, visible_width
 from .present import count_symbols, display_rows, shown_symbols, tidy
 
@@ -45,7 +46,8 @@ class _Tex:
             return tex
         if expr.is_Add:
             tex = f"\\left({tex}\\right)"
-        return tex + "".join(f" \\times {self(c)}" for c in counts)
+        return tex + "".join(f" \\times \\left({self(c)}\\right)" if as_expr(c).is_Add else f" \\times {self(c)}"
+                             for c in counts)
 
 
 def _column(cells, width_cm: float) -> str:

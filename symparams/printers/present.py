@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..expressions import as_expr
+from ..results import sum_over_index
 
 _MAX_OPS = 600          # larger expressions are shown as the evaluator built them
 
@@ -37,7 +38,7 @@ def split_repeats(expr, contexts):
     counts = []
     for ctx in reversed(contexts):
         if ctx.index is not None and ctx.index in expr.free_symbols:
-            expr = sympy.summation(expr, (ctx.index, 0, ctx.count - 1))
+            expr = sum_over_index(expr, ctx)
         else:
             counts.append(ctx.count)
     counts.reverse()
@@ -165,7 +166,7 @@ def shown_symbols(net) -> list[str]:
             found |= as_expr(d).free_symbols
     for c in net.constraints:
         found |= c.expr.free_symbols
-    return sorted({s.name for s in found})
+    return sorted({s.name for s in found - net.repeat_indices})
 
 
 def defaults_text(net, show) -> str:

@@ -5,6 +5,7 @@ expressions wrap inside their column when a width is given; colour is opt-in (th
 turns it on for a terminal without NO_COLOR)."""
 from __future__ import annotations
 
+from ..expressions import as_expr
 from .json import expr_text
 from .present import count_symbols, defaults_text, display_rows, tidy
 
@@ -26,8 +27,14 @@ def row_params_text(row) -> str:
     text = expr_text(row.params)
     if row.shared_with:
         return f"0 (shares {row.shared_with})"
-    counts = [expr_text(c.count) for c in row.repeat]
+    counts = [count_text(c.count) for c in row.repeat]
     return text + "".join(f"  ×{c}" for c in counts) if counts and text != "0" else text
+
+
+def count_text(count) -> str:
+    """A repeat count after `×`: `L`, or `(N - 1)` for a sum."""
+    text = expr_text(count)
+    return f"({text})" if as_expr(count).is_Add else text
 
 
 def display_params_text(row) -> str:
@@ -35,7 +42,7 @@ def display_params_text(row) -> str:
     if row.shared_with:
         return f"0 (shares {row.shared_with})"
     text = expr_text(row.params)
-    return text + "".join(f"  ×{expr_text(c)}" for c in row.params_counts) if text != "0" else text
+    return text + "".join(f"  ×{count_text(c)}" for c in row.params_counts) if text != "0" else text
 
 
 def _depths(text: str) -> list[int]:

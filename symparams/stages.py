@@ -1,0 +1,150 @@
+"""Stage repeats (LANGUAGE.md §6): is the shape a pass produces the shape the
+user stated for the next iteration?
+
+`repeat S as i, input (H / 2**i, W / 2**i, c * 2**i):` states the input of
+iteration i. Two sizes match when they are equal for every integer value of
+the symbols, after nested roundings are collapsed with identities that hold
+for every real x, integer r and positive integer s:
+
+    floor((floor(x) + r) / s) = floor((x + r) / s)
+    ceil((ceil(x) + r) / s)   = ceil((x + r) / s)
+    floor((ceil(x) + r) / s)  = ceil((x + r - s + 1) / s)
+    ceil((floor(x) + r) / s)  = floor((x + r + s - 1) / s)
+
+A stated size that is an exact quotient such as H / 2**(i+1) also matches a
+computed floor((H / 2**i + 1) / 2) on condition that it is a whole number:
+with H = 2**(i+1) * m for a positive integer m both sides are m. The caller
+records that condition and re-checks it when numbers are substituted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .expressions import as_expr
+
+_ROUNDINGS = (sympy.floor, sympy.ceiling)
+
+
+@dataclass(frozen=True)
+class WholeSize:
+    """A stated size that must be a whole number, and how to rewrite any
+    expression under that assumption: `target` (a symbol such as H, or a power
+    such as 2**i) is what the size, written m, determines."""
+    size: sympy.Expr
+    target: sympy.Expr
+    solution: sympy.Expr      # target's value in terms of `whole`
+    whole: sympy.Dummy
+
+    def simplify(self, expr):
+        """expr with the size taken to be whole: floor(1/2 + H/2**(i+1)) becomes H/2**(i+1)."""
+        expr = as_expr(expr)
+        if not expr.has(*_ROUNDINGS) or not expr.free_symbols & self.target.free_symbols:
+            return expr     # only roundings change: the rest reads the same after the round trip
+        rewritten = sympy.powsimp(_substitute(expr, self.target, self.solution), deep=True)
+        return rewritten.xreplace({self.whole: self.size})
+
+    def at(self, index, value) -> "WholeSize":
+        return WholeSize(self.size.xreplace({index: value}), self.target, self.solution, self.whole)
+
+
+def match_shapes(computed: tuple, stated: tuple, index=None):
+    """None if the shapes differ; otherwise the stated sizes that must be whole
+    numbers for them to be equal (WholeSize; none when they are equal outright)."""
+    if len(computed) != len(stated):
+        return None
+    conditions = []
+    for a, b in zip(computed, stated):
+        a, b = as_expr(a), as_expr(b)
+        if same_size(a, b):
+            continue
+        condition = _match_if_whole(a, b, index)
+        if condition is None:
+            return None
+        conditions.append(condition)
+    return conditions
+
+
+def same_size(a, b) -> bool:
+    difference = canonical(a) - canonical(b)
+    if difference == 0:
+        return True
+    # No simplify(): it costs a quarter of a second on a pair that differs, as most tried pairs do.
+    return sympy.expand(sympy.powsimp(difference, deep=True)) == 0
+
+
+def canonical(expr):
+    """Nested roundings collapsed and powers merged, bottom-up."""
+    expr = as_expr(expr)
+    if not expr.args:
+        return expr
+    rebuilt = expr.func(*(canonical(arg) for arg in expr.args))
+    if isinstance(rebuilt, _ROUNDINGS):
+        rebuilt = _collapse(rebuilt)
+    return rebuilt
+
+
+def _collapse(rounding, depth=0):
+    outer = type(rounding)
+    argument = sympy.powsimp(sympy.expand(rounding.args[0]), deep=True)
+    numerator, denominator = sympy.fraction(sympy.together(argument))
+    if outer is sympy.ceiling and numerator.is_integer and denominator.is_Integer and denominator > 1:
+        # ceil(p/s) = floor((p + s - 1)/s) for an integer p: one form for both.
+        return _collapse(sympy.floor((numerator + denominator - 1) / denominator), depth + 1)
+    if not (denominator.is_Integer and denominator > 0) or depth > 8:
+        return outer(argument)
+    inner = [t for t in sympy.Add.make_args(numerator) if isinstance(t, _ROUNDINGS)]
+    if len(inner) != 1:
+        return outer(argument)
+    rest = numerator - inner[0]
+    if rest.is_integer is not True:
+        return outer(argument)
+    x, s = inner[0].args[0], denominator
+    if type(inner[0]) is outer:
+        collapsed = outer((x + rest) / s)
+    elif outer is sympy.floor:
+        collapsed = sympy.ceiling((x + rest - s + 1) / s)
+    else:
+        collapsed = sympy.floor((x + rest + s - 1) / s)
+    return _collapse(collapsed, depth + 1) if isinstance(collapsed, _ROUNDINGS) else collapsed
+
+
+def _match_if_whole(computed, stated, index):
+    """A WholeSize if the two are equal whenever the stated size is a whole number.
+    The size must be k * t or k / t for some t it determines: a symbol (H / 2**(i+1)
+    determines H) or a power of the index (64 / 2**(i+1) determines 2**i)."""
+    if stated.is_integer:
+        return None
+    whole = sympy.Dummy("m", integer=True, positive=True)
+    for target in _targets(stated, index):
+        placeholder = sympy.Dummy("t", positive=True)
+        coefficient, power = _substitute(stated, target, placeholder).as_independent(placeholder, as_Add=False)
+        if coefficient.has(placeholder) or coefficient == 0:
+            continue
+        if power == placeholder:
+            solution = whole / coefficient
+        elif power == 1 / placeholder:
+            solution = coefficient / whole
+        else:
+            continue
+        if same_size(_substitute(computed, target, solution), whole):
+            return WholeSize(stated, target, solution, whole)
+    return None
+
+
+def _targets(stated, index):
+    symbols = sorted((s for s in stated.free_symbols - {index} if s.is_integer), key=lambda s: s.name)
+    powers = []
+    if index is not None:
+        for power in stated.atoms(sympy.Pow):
+            if power.base.is_Integer and power.exp.has(index):
+                powers.append(power.base ** index)
+    return [*symbols, *dict.fromkeys(powers)]
+
+
+def _substitute(expr, target, value):
+    """Replace a symbol, or every power of the index's base (2**(-i-1) -> 1/(2 t))."""
+    if target.is_Symbol:
+        return expr.xreplace({target: value})
+    return expr.subs(target, value)

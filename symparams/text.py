@@ -1,0 +1,46 @@
+"""Expressions as text: SymPy's str() syntax, one way for messages and printers."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+from .expressions import as_expr
+
+
+def expr_text(expr) -> str:
+    """SymPy's str() syntax; a whole number as its plain digits."""
+    return _text(as_expr(expr))
+
+
+@lru_cache(maxsize=8192)
+def _text(expr) -> str:
+    # Printing is the slowest step of a summary, and neighbouring layers share their
+    # shapes: ResNet50's JSON prints 759 expressions, most of them several times.
+    return str(int(expr)) if expr.is_Integer else _TEXT.doprint(expr)
+
+
+def has_reciprocal_power(product) -> bool:
+    """A factor b**e with a symbolic exponent that is negative, such as 2**(-i - 3)."""
+    return any(f.is_Pow and not f.exp.is_number and (f.exp.is_negative or f.exp.could_extract_minus_sign())
+               for f in product.args)
+
+
+class _TextPrinter(StrPrinter):
+    """str() syntax, with a stage's size H * 2**(-i - 3) written as H/2**(i + 3)."""
+
+    def _print_Mul(self, expr):
+        if has_reciprocal_power(expr):
+            if expr.could_extract_minus_sign():
+                return "-" + self._print(-expr)
+            numerator, denominator = sympy.fraction(expr)
+            if denominator != 1:
+                # (a + b)/c and a*b/(c*d): StrPrinter's `strict` means "only below this level".
+                return (self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + "/" +
+                        self.parenthesize(denominator, PRECEDENCE["Mul"]))
+        return super()._print_Mul(expr)
+
+
+_TEXT = _TextPrinter()

@@ -1,0 +1,227 @@
+"""Stage repeats (LANGUAGE.md §6): `repeat S as i, input (...)` states iteration i's
+input, symparams checks that iteration i's output is iteration i+1's input, and the
+sums over i come out in closed form. Expected figures are derived by hand below."""
+import pytest
+import sympy
+
+import symparams
+from symparams.errors import ConstraintError, ParseError, ShapeError
+from symparams.printers.latex import latex
+from symparams.text import expr_text
+
+H, W, c, S, N = sympy.symbols("H W c S N", integer=True, positive=True)
+i = sympy.Symbol("i", integer=True, nonnegative=True)
+
+# Each stage halves the map with a stride-2 "same" convolution and doubles the width.
+PLAIN = """
+layout channels_last
+
+block Stage(c, s):
+    conv2d(c, 3, strides=s, padding="same") -> batch_norm -> relu
+    conv2d(c, 3, padding="same") -> batch_norm -> relu
+
+model Plain(H, W, c, S):
+    input (H, W, 3)
+    conv2d(c, 3, padding="same")
+    repeat S as i, input (H / 2**i, W / 2**i, c * 2**i):
+        Stage(2 * c * 2**i, 2)
+"""
+# Stage i, in c_i = c*2**i channels on an (H/2**i) x (W/2**i) map, out 2*c_i on a map half as wide:
+#   conv 3x3 c_i -> 2c_i:   9*c_i*2c_i + 2c_i = 18 c^2 4^i + 2 c 2^i
+#   batch norm on 2c_i:     4*2c_i            =               8 c 2^i   (half of it moving statistics)
+#   conv 3x3 2c_i -> 2c_i:  9*(2c_i)^2 + 2c_i = 36 c^2 4^i + 2 c 2^i
+#   batch norm on 2c_i:                                       8 c 2^i
+# so 54 c^2 4^i + 20 c 2^i, summed over i < S: 54 c^2 (4^S - 1)/3 + 20 c (2^S - 1); the stem adds 28c.
+PLAIN_PARAMS = 28 * c + 54 * c**2 * (4**S - 1) / 3 + 20 * c * (2**S - 1)
+PLAIN_NON_TRAINABLE = 8 * c * (2**S - 1)
+# MACs: the stem 27*H*W*c; stage i, on an output map of H*W/4**(i+1) positions,
+# 9*c_i*2c_i + 9*(2c_i)^2 = 54 c^2 4^i per position, i.e. 27/2 H W c^2 per stage.
+PLAIN_MACS = 27 * H * W * c + sympy.Rational(27, 2) * H * W * c**2 * S
+
+
+def plain(**kw):
+    return symparams.parse(PLAIN).model("Plain", **kw)
+
+
+def test_plain_stages_sum_in_closed_form():
+    net = plain()
+    assert sympy.expand(net.params - PLAIN_PARAMS) == 0
+    assert sympy.expand(net.non_trainable - PLAIN_NON_TRAINABLE) == 0
+    assert sympy.expand(net.macs - PLAIN_MACS) == 0
+    assert net.output_shape == (H / 2**S, W / 2**S, 2**S * c)
+    assert not net.params.has(sympy.Sum) and not net.macs.has(sympy.Sum)
+    assert net.symbols == ["H", "S", "W", "c"]          # the index i is bound, not a symbol
+
+
+def test_the_whole_stated_sizes_become_a_condition():
+    net = plain()
+    rules = {expr_text(k.expr): k.kind for k in net.constraints}
+    assert rules.get("H/2**S") == "integer" and rules.get("W/2**S") == "integer"
+    assert net.subs(H=224, W=224, S=5, c=64).output_shape == (7, 7, 2048)
+    with pytest.raises(ConstraintError, match=r"the stage size H/2\*\*S must be a whole number.*7/2"):
+        net.subs(H=224, W=224, S=6)
+
+
+@pytest.mark.parametrize("values", [
+    {"S": 1, "H": 32, "W": 32, "c": 4},
+    {"S": 3, "H": 64, "W": 32, "c": 16},
+    {"S": 4, "H": 224, "W": 224, "c": 8},
+])
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+def test_closed_form_equals_unrolling(values, convention):
+    closed = plain(convention=convention).subs(**values)
+    unrolled = plain(convention=convention, values=values)
+    # PyTorch keeps the moving statistics as buffers, not parameters.
+    expected = PLAIN_PARAMS - (PLAIN_NON_TRAINABLE if convention == "torch" else 0)
+    assert closed.params == unrolled.params == expected.subs({c: values["c"], S: values["S"]})
+    assert closed.macs == unrolled.macs == PLAIN_MACS.subs({H: values["H"], W: values["W"], c: values["c"],
+                                                            S: values["S"]})
+    assert closed.output_shape == unrolled.output_shape
+
+
+def test_unrolling_with_symbolic_sizes_keeps_the_stated_quotients():
+    net = plain(values={"S": 3})
+    assert net.output_shape == (H / 8, W / 8, 8 * c)
+    assert sympy.expand(net.macs - PLAIN_MACS.subs(S, 3)) == 0
+
+
+def test_numeric_map_with_a_symbolic_stage_count():
+    # 64/2**(i+1) must be whole: the repeat can halve a 64-wide map at most six times.
+    net = plain(values={"H": 64, "W": 64})
+    assert net.output_shape == (64 / 2**S, 64 / 2**S, 2**S * c)
+    assert sympy.expand(net.macs - PLAIN_MACS.subs({H: 64, W: 64})) == 0
+    assert net.subs(S=6).output_shape[:2] == (1, 1)
+    with pytest.raises(ConstraintError, match="it comes to 1/2"):
+        net.subs(S=7)
+
+
+# Sizes stated with floor or ceil match exactly, with no condition: a stride-2 "same" layer
+# gives ceil(n/2), and ceil(ceil(H/2**i)/2) = ceil(H/2**(i+1)); a 2x2 pool gives floor(n/2).
+ROUNDED = """
+model Rounded(H, c, S):
+    input (H, H, c)
+    repeat S as i, input (ceil(H / 2**i), ceil(H / 2**i), c * 2**i):
+        conv2d(2 * c * 2**i, 1, strides=2, padding="same")
+    repeat S as j, input (floor(ceil(H / 2**S) / 2**j), floor(ceil(H / 2**S) / 2**j), c * 2**S):
+        max_pool2d(2)
+"""
+
+
+def test_rounded_stage_sizes_match_without_conditions():
+    net = symparams.parse(ROUNDED).model("Rounded")
+    assert not net.constraints or all(k.kind != "integer" for k in net.constraints)
+    # conv 1x1 from c_i to 2c_i: 2 c^2 4^i + 2 c 2^i; summed: 2c^2 (4^S - 1)/3 + 2c (2^S - 1)
+    assert sympy.expand(net.params - (2 * c**2 * (4**S - 1) / 3 + 2 * c * (2**S - 1))) == 0
+    out = net.subs(H=37, S=2, c=1)
+    # S = 2: 37 -> 19 -> 10 by convolutions, then 10 -> 5 -> 2 by pools.
+    assert out.output_shape == (2, 2, 4)
+    unrolled = symparams.parse(ROUNDED).model("Rounded", values={"H": 37, "S": 2, "c": 1})
+    assert unrolled.output_shape == (2, 2, 4) and unrolled.macs == out.macs
+
+
+def test_sums_without_a_closed_form_stay_sums_until_numbers_arrive():
+    net = symparams.parse(ROUNDED).model("Rounded")
+    assert net.macs.has(sympy.Sum)
+    # 37 -> 19 -> 10: conv MACs 19*19*1*2 + 10*10*2*4 = 722 + 800
+    assert net.subs(H=37, S=2, c=1).macs == 722 + 800
+
+
+RESNET18 = "examples/resnet18.arch"
+
+
+def test_resnet18_example_is_torchvisions_count():
+    # torchvision.models.resnet18(): 11,689,512 parameters (its documentation's figure);
+    # Keras counts the 4,800 BatchNorm channels' moving mean and variance as well.
+    program = symparams.load(RESNET18)
+    torch_net = program.model("ResNet18", convention="torch").with_defaults()
+    keras_net = program.model("ResNet18").with_defaults()
+    assert torch_net.params == 11_689_512
+    assert keras_net.params == 11_689_512 + 2 * 4_800
+    assert keras_net.non_trainable == 9_600
+    assert torch_net.output_shape == (1000,)
+
+
+def test_resnet18_closed_form_in_the_stage_count():
+    net = symparams.load(RESNET18).model("ResNet18", convention="torch")
+    k = sympy.Symbol("classes", integer=True, positive=True)
+    # Per stage i (width w = 2c*2**i): a DownBlock 9*w*(w/2) + 9*w^2 + w*(w/2) + 3 BN*2w
+    # = 14 w^2 + 6 w, and N-1 BasicBlocks 18 w^2 + 4 w; w^2 = 4c^2 4^i, w = 2c 2^i.
+    stage = (56 * c**2 * (4**S - 1) / 3 + 12 * c * (2**S - 1)
+             + (N - 1) * (72 * c**2 * (4**S - 1) / 3 + 8 * c * (2**S - 1)))
+    stem = 147 * c + 2 * c + N * (18 * c**2 + 4 * c)
+    head = k * (2**S * c + 1)
+    assert sympy.expand(net.params - (stem + stage + head)) == 0
+
+
+def test_torch_layout_stage_in_a_channels_first_file():
+    src = ("model M(H, c, S):\n    input (c, H, H)\n"
+           "    repeat S as i, input (c * 2**i, H / 2**i, H / 2**i):\n"
+           "        conv2d(2 * c * 2**i, 3, stride=2, padding=1)\n")
+    torch_net = symparams.parse(src).model("M", convention="torch")
+    assert torch_net.output_shape == (2**S * c, H / 2**S, H / 2**S)
+    keras_src = src.replace("input (c, H, H)", "input (H, H, c)").replace(
+        "input (c * 2**i, H / 2**i, H / 2**i)", "input (H / 2**i, H / 2**i, c * 2**i)").replace(
+        "stride=2, padding=1", "strides=2, padding=\"same\"")
+    keras_net = symparams.parse(keras_src).model("M")
+    assert sympy.expand(torch_net.params - keras_net.params) == 0
+    assert sympy.expand(torch_net.macs - keras_net.macs) == 0
+
+
+# (id, source of the repeat's body and header, error type, message pattern)
+MISMATCHES = [
+    ("first-iteration",
+     "    repeat S as i, input (H / 2**(i + 1), H / 2**(i + 1), c * 2**i):\n"
+     "        conv2d(2 * c * 2**i, 3, strides=2, padding='same')\n",
+     ShapeError, r"repeat S as i: the tensor entering the repeat gives \(H, H, c\), "
+                 r"but the stated input of iteration 0 is \(H/2, H/2, c\)"),
+    ("a-valid-convolution-loses-a-border",
+     "    repeat S as i, input (H / 2**i, H / 2**i, c * 2**i):\n"
+     "        conv2d(2 * c * 2**i, 3, strides=2)\n",
+     ShapeError, r"iteration i gives \(floor\(1/2 \+ H/\(2\*2\*\*i\)\) - 1, .*\), but the stated input "
+                 r"of iteration i \+ 1 is \(H/2\*\*\(i \+ 1\), H/2\*\*\(i \+ 1\), 2\*\*\(i \+ 1\)\*c\)"),
+    ("channels-not-doubled",
+     "    repeat S as i, input (H / 2**i, H / 2**i, c * 2**i):\n"
+     "        conv2d(c * 2**i, 3, strides=2, padding='same')\n",
+     ShapeError, r"stated input of iteration i \+ 1 is"),
+]
+
+
+@pytest.mark.parametrize("body, error, pattern", [m[1:] for m in MISMATCHES], ids=[m[0] for m in MISMATCHES])
+def test_a_mismatch_names_both_shapes_at_the_stated_shape(body, error, pattern):
+    src = "model M(H, c, S):\n    input (H, H, c)\n" + body
+    with pytest.raises(error, match=pattern) as caught:
+        symparams.parse(src).model("M")
+    assert (caught.value.span.line, caught.value.span.column) == (3, 18)
+    assert "^~~~" in str(caught.value)
+
+
+def test_an_unrolled_mismatch_names_the_iteration():
+    with pytest.raises(ShapeError, match=r"repeat 7 as i: iteration 6 gives \(1, 1, 2048\), but the stated "
+                                         r"input of iteration 7 is \(1/2, 1/2, 2048\)"):
+        plain(values={"S": 7, "H": 64, "W": 64, "c": 16})
+
+
+@pytest.mark.parametrize("src, error, pattern", [
+    ("model M(S):\n    input (4, 4)\n    repeat S, input (4, 4):\n        relu\n",
+     ParseError, r"expected.*(:|as)"),
+    ("model M(S):\n    input (4, 4)\n    repeat S as i, input ('a', 4):\n        relu\n",
+     symparams.errors.ArgumentError, r"a stage size must be a number or expression, found"),
+    ("model M(S):\n    input (4, 4)\n    repeat S:\n        dense(8)\n",
+     ShapeError, r"state iteration i's input with `repeat S as i, input \(\.\.\.\)`"),
+])
+def test_stage_syntax_errors(src, error, pattern):
+    with pytest.raises(error, match=pattern):
+        symparams.parse(src).model("M")
+
+
+@pytest.mark.parametrize("expr, text, tex", [
+    (H * 2**(-i - 3), "H/2**(i + 3)", r"\frac{H}{2^{i + 3}}"),
+    (-H * 2**(-i - 3) / 3, "-H/(3*2**(i + 3))", r"- \frac{H}{3 \cdot 2^{i + 3}}"),
+    ((H + 1) * 2**(-i), "(H + 1)/2**i", r"\frac{H + 1}{2^{i}}"),
+    (c * 2**i, "2**i*c", r"2^{i} c"),
+    (sympy.floor(H * 2**(-i - 1) + sympy.Rational(1, 2)), "floor(H/2**(i + 1) + 1/2)",
+     r"\left\lfloor H / 2^{i + 1} + 1 / 2 \right\rfloor"),
+])
+def test_stage_sizes_print_as_authors_write_them(expr, text, tex):
+    assert expr_text(expr) == text
+    assert latex(expr) == tex
