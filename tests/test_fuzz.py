@@ -21,7 +21,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 SECONDS = 2.0
 
 sizes = st.one_of(st.integers(0, 40).map(str), st.sampled_from(["H", "W", "C", "d", "L", "k", "n", "2*d", "d//2",
-                                                                "H - 1", "-3", "0", "1e3", "0.5", "2**10"]))
+                                                                "H - 1", "-3", "0", "1e3", "0.5", "2**10", "2*C*2**i"]))
 names = st.sampled_from(["x", "y", "shortcut", "a", "tokens"])
 LAYERS = [
     ("conv2d", lambda s: st.tuples(s, s).map(lambda t: f"{t[0]}, {t[1]}")),
@@ -56,7 +56,9 @@ def statement(draw, depth=0):
     if kind == "from":
         return f"{draw(names)} -> {chain}"
     if kind == "repeat":
-        count = draw(st.sampled_from(["2", "L", "n", "0", "3 as i"]))
+        count = draw(st.sampled_from(["2", "L", "n", "0", "3 as i", "L as i, input (H / 2**i, W / 2**i, C * 2**i)",
+                                      "n as i, input (ceil(H / 2**i), W, C)", "2 as i, input (d * 2**i,)",
+                                      "L as i, input (32 // 2**i, 32 // 2**i, 3)", "n as i, input ()"]))
         return f"repeat {count}: {chain}"
     return chain
 

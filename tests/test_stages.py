@@ -225,3 +225,37 @@ def test_stage_syntax_errors(src, error, pattern):
 def test_stage_sizes_print_as_authors_write_them(expr, text, tex):
     assert expr_text(expr) == text
     assert latex(expr) == tex
+
+
+def test_resnet18_macs_are_torchvisions_gflops():
+    # torchvision's table gives resnet18 1.81 "GFLOPS", counted as multiply-adds at 224 x 224.
+    net = symparams.load(RESNET18).model("ResNet18", convention="torch").with_defaults()
+    assert net.macs == 1_814_073_344 and round(int(net.macs) / 10**9, 2) == 1.81
+
+
+def cli(capsys, *args):
+    from symparams.cli import main
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_shows_stage_sizes_and_sums(capsys):
+    status, out, _ = cli(capsys, "summary", RESNET18, "--width", "200")
+    assert status == 0
+    assert "(H/2**(i + 3), W/2**(i + 3), 2*2**i*c)" in out      # iteration i's shape, as stated
+    assert "×(N - 1)" in out                                      # a count that is a sum, parenthesized
+    assert "symbols: H=224, N=2, S=3, W=224, c=64, classes=1000" in out   # no index i
+    status, out, _ = cli(capsys, "summary", RESNET18, "--by", "block", "--width", "200")
+    assert status == 0 and "repeat S as i: DownBlock, BasicBlock" in out
+    status, out, _ = cli(capsys, "summary", RESNET18, "--defaults", "--convention", "torch")
+    assert status == 0 and "Total params: 11689512" in out
+
+
+def test_cli_reports_a_map_the_stages_cannot_halve(capsys):
+    # 224 / 2**(3 + 2) = 7, but a fourth halving would need 7/2.
+    status, _, err = cli(capsys, "summary", RESNET18, "--set", "S=6,H=224,W=224")
+    assert status == 1
+    assert ("repeat 6 as i: iteration 3 gives (4, 4, 16*c), but the stated input of iteration 4 is "
+            "(7/2, 7/2, 16*c)") in err
+    assert err.startswith(f"{RESNET18}:26:18: error:")

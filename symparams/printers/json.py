@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..expressions import as_expr
-from ..text import expr_text, has_reciprocal_power  # noqa: F401  (the printers' one text syntax)
-
-
+from ..text import expr_text
 
 
 def shape_list(shape) -> list:

@@ -22,15 +22,6 @@ def row_shape_text(row) -> str:
     return ", ".join(shape_text(s) for s in row.output_shapes)
 
 
-def row_params_text(row) -> str:
-    """A LayerRow's params cell: `4*d*(d + 1)  ×L` inside a symbolic repeat."""
-    text = expr_text(row.params)
-    if row.shared_with:
-        return f"0 (shares {row.shared_with})"
-    counts = [count_text(c.count) for c in row.repeat]
-    return text + "".join(f"  ×{c}" for c in counts) if counts and text != "0" else text
-
-
 def count_text(count) -> str:
     """A repeat count after `×`: `L`, or `(N - 1)` for a sum."""
     text = expr_text(count)
