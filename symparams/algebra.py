@@ -3,11 +3,12 @@
 sympy.simplify, which is slow on large sums."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
 from .errors import SymparamsError
+from .text import expr_text
 
 # Above this many operations, factor() and cancel() can take seconds: tidy() only expands.
 _TIDY_LIMIT = 400
@@ -98,6 +99,8 @@ class Solution:
     exact: tuple            # exact roots (radicals, CRootOf, or symbolic expressions)
     numeric: tuple          # their floating values (empty when the roots are symbolic)
     note: str = ""
+    multiple: int = 1       # `rounded` is a multiple of this (e.g. 16 when d/16 must be whole)
+    reasons: tuple = ()     # why: the size rules that ask for it, or the caller's request
 
     @property
     def root(self):
@@ -114,14 +117,38 @@ class Solution:
 
     @property
     def rounded(self) -> int:
-        return int(sympy.Integer(sympy.Float(self.value, 30).round()))
+        """The whole value nearest the root that the model allows: the nearest multiple of
+        `multiple`, and at least one multiple (a size is never 0)."""
+        nearest = sympy.Float(self.value, 30) / self.multiple
+        return self.multiple * max(1, int(sympy.Integer(nearest.round())))
+
+
+def required_multiple(constraints, symbol) -> tuple[int, tuple]:
+    """The step the model's divisibility rules put on `symbol`, and those rules: a rule
+    `d/16 must be whole` (MultiHeadAttention's key_dim with h = 16) makes d a multiple of 16."""
+    step, reasons = 1, {}
+    for constraint in constraints:
+        expr = constraint.expr
+        if constraint.kind != "integer" or expr.free_symbols != {symbol}:
+            continue
+        coefficient = expr / symbol
+        if coefficient.is_Rational and coefficient.q > 1:
+            step = sympy.ilcm(step, coefficient.q)
+            reason, here = constraint.description, expr_text(expr)
+            reasons.setdefault(reason if here in reason else f"{reason} (here {here})", None)
+    return int(step), tuple(reasons)
 
 
 def _free(expr):
     return expr.free_symbols if isinstance(expr, sympy.Basic) else set()
 
 
-def solve(expr, symbol, target) -> Solution:
+def solve(expr, symbol, target, multiple: int = 1, reasons: tuple = ()) -> Solution:
+    """`solve_roots`, with whole values rounded to a multiple of `multiple` (see Solution.rounded)."""
+    return replace(solve_roots(expr, symbol, target), multiple=multiple, reasons=tuple(reasons))
+
+
+def solve_roots(expr, symbol, target) -> Solution:
     """Positive real solutions of expr = target for `symbol`. With every other symbol given,
     a polynomial gives exact roots (radicals up to degree 4, CRootOf above) and their values;
     floor/ceiling are relaxed to their arguments (the note says so). With other symbols

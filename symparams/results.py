@@ -330,15 +330,25 @@ class ModelResult:
         from .algebra import leading_term
         return leading_term(getattr(self, figure), self._sym(symbol))
 
-    def solve(self, symbol, **target):
-        """net.solve("d", params=1e9): the positive real roots (algebra.Solution: .exact, .value, .rounded)."""
-        from .algebra import solve
+    def solve(self, symbol, multiple_of: int | None = None, **target):
+        """net.solve("d", params=1e9): the positive real roots (algebra.Solution: .exact, .value,
+        .rounded). `.rounded` is a multiple of what the model's size rules need (d/h whole makes
+        d a multiple of h once h is a number) and of `multiple_of` if given."""
+        from .algebra import required_multiple, solve
         if len(target) != 1:
             raise TypeError("solve() takes one target, e.g. params=1e9 or macs=4e12")
         (figure, value), = target.items()
         if figure not in ("params", "trainable", "non_trainable", "buffers", "macs", "flops"):
             raise TypeError(f"solve() cannot target {figure!r}")
-        return solve(getattr(self, figure), self._sym(symbol), _to_expr(value))
+        if multiple_of is not None and (isinstance(multiple_of, bool) or not isinstance(multiple_of, int)
+                                        or multiple_of < 1):
+            raise ValueError(f"multiple_of must be a positive int, not {multiple_of!r}")
+        unknown = self._sym(symbol)
+        step, reasons = required_multiple(self.constraints, unknown)
+        if multiple_of is not None and multiple_of > 1:
+            step = int(sympy.ilcm(step, multiple_of))
+            reasons += (f"a multiple of {multiple_of} was asked for",)
+        return solve(getattr(self, figure), unknown, _to_expr(value), step, reasons)
 
     def compare(self, other: "ModelResult"):
         """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""

@@ -178,6 +178,46 @@ def test_solve_gpt_width_for_a_billion_parameters(gpt2):
     assert solution.rounded == 1776
 
 
+# The root is d ≈ 1775.967 (above). MultiHeadAttention needs d/h whole, so with h set the
+# rounded width is the nearest multiple of h, and of any asked-for multiple (lcm):
+#   h = 16: 1775.967/16 = 110.998 -> 111*16 = 1776;   h = 20: 88.798 -> 89*20 = 1780
+#   h = 12 and multiple_of 64: lcm 192, 1775.967/192 = 9.2498 -> 9*192 = 1728
+@pytest.mark.parametrize("h, multiple_of, step, rounded", [
+    (16, None, 16, 1776),
+    (20, None, 20, 1780),
+    (12, 64, 192, 1728),
+    (None, 64, 64, 1792),
+])
+def test_solve_rounds_to_the_multiple_the_heads_need(gpt2, h, multiple_of, step, rounded):
+    values = dict(GPT_1E9, **({"h": h} if h else {}))
+    solution = gpt2.subs(values).solve("d", multiple_of=multiple_of, params=1e9)
+    assert (solution.multiple, solution.rounded) == (step, rounded)
+    assert math.isclose(solution.value, 1775.967049, rel_tol=1e-9)
+    if h:
+        assert f"key_dim = d/h must be a whole number (here d/{h})" in solution.reasons
+
+
+@pytest.mark.parametrize("bad", [0, -4, 2.5, "64", True])
+def test_solve_multiple_of_must_be_a_positive_int(gpt2, bad):
+    with pytest.raises(ValueError, match="multiple_of must be a positive int"):
+        gpt2.subs(GPT_1E9).solve("d", multiple_of=bad, params=1e9)
+
+
+def test_solve_cli_multiple_of():
+    code, out, err = symparams_cli("solve", EXAMPLES / "gpt2.arch", "--for", "d", "--params", "1e9",
+                                   "--set", "L=24,T=1024,V=50257,h=20")
+    assert (code, err) == (0, "")
+    assert " d = 1780 " in out and "the nearest multiple of 20: key_dim = d/20 must be a whole number" in out
+    code, out, _ = symparams_cli("solve", EXAMPLES / "gpt2.arch", "--for", "d", "--params", "1e9",
+                                 "--set", "L=24,T=1024,V=50257,h=12", "--multiple-of", "64", "--format", "json")
+    answer = json.loads(out)
+    assert (answer["multiple_of"], answer["roots"][0]["rounded"]) == (192, 1728)
+    # params at d = 1728, by hand: 12*24*1728**2 + (13*24 + 1024 + 50257 + 2)*1728
+    assert answer["roots"][0]["figure_at_rounded"] == str(12 * 24 * 1728**2 + (13 * 24 + 1024 + 50257 + 2) * 1728)
+    assert symparams_cli("solve", EXAMPLES / "gpt2.arch", "--for", "d", "--params", "1e9",
+                         "--multiple-of", "0")[0] == 2
+
+
 SOLVE_CASES = [
     # (model text, values, symbol, target, expected exact roots)
     ("model D(d, u):\n    input (d,)\n    dense(u)\n", dict(d=9), "u", 1000, [100]),        # u*(9 + 1) = 1000

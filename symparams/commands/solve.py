@@ -13,6 +13,9 @@ def add_arguments(parser):
     group = parser.add_mutually_exclusive_group(required=True)
     for figure in TARGETS:
         group.add_argument(f"--{figure}", metavar="VALUE", help=f"the {figure} to reach (an expression)")
+    parser.add_argument("--multiple-of", type=int, metavar="N",
+                        help="round to a multiple of N (as well as of what the model's size rules need, "
+                             "such as d/h whole)")
 
 
 def _target(args):
@@ -29,7 +32,8 @@ def _target(args):
 
 
 def run(args) -> str:
-    from ..algebra import solve
+    from dataclasses import replace
+
     from ..printers.json import expr_text
     figure, target = _target(args)
     net = load_model(args)
@@ -38,22 +42,23 @@ def run(args) -> str:
     except KeyError:
         raise UsageError(f"model {net.name} has no symbol {args.unknown!r} "
                          f"(its symbols: {', '.join(net.symbols) or 'none'})") from None
+    if args.multiple_of is not None and args.multiple_of < 1:
+        raise UsageError(f"--multiple-of must be a positive whole number, not {args.multiple_of}")
     expr = getattr(net, figure)
-    solution = solve(expr, symbol, target)
+    solution = net.solve(symbol.name, multiple_of=args.multiple_of, **{figure: target})
     rows = []
     for i, root in enumerate(solution.exact):
         row = {"exact": expr_text(root)}
         if solution.numeric:
-            value = solution.numeric[i]
-            rounded = round(value)
-            row.update(value=value, rounded=rounded)
-            if rounded > 0:
-                row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
+            rounded = replace(solution, exact=(root,), numeric=(solution.numeric[i],)).rounded
+            row.update(value=solution.numeric[i], rounded=rounded)
+            row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
         rows.append(row)
     if args.format == "json":
         import json
         return json.dumps({"model": net.name, "convention": net.convention, "figure": figure,
                            "target": expr_text(target), "symbol": symbol.name, "roots": rows,
+                           "multiple_of": solution.multiple, "because": list(solution.reasons),
                            **({"note": solution.note} if solution.note else {})}, indent=1)
     lines = [f"{net.name}: {figure} = {expr_text(target)}, solved for {symbol.name} "
              f"(positive real roots: {len(rows)})"]
@@ -62,6 +67,8 @@ def run(args) -> str:
     for row in rows:
         if "value" in row:
             lines.append(f" {symbol.name} = {row['rounded']}   (≈ {row['value']:.6f}; exact: {row['exact']})")
+            if solution.multiple > 1:
+                lines.append(f"   the nearest multiple of {solution.multiple}: {'; '.join(solution.reasons)}")
             if "figure_at_rounded" in row:
                 lines.append(f"   {figure} at {symbol.name} = {row['rounded']}: {row['figure_at_rounded']}")
         else:
