@@ -7,6 +7,8 @@ Nothing here asserts a time; it prints. Run: python benchmarks/bench.py [--quick
   3. Cold CLI: `symparams summary examples/resnet50.arch --format json`. Target <= 0.5 s.
   4. A `repeat L` transformer: evaluation time does not depend on L.
   5. A sweep of 10**6 points of a params formula (lambdify over numpy).
+  6. A stage repeat (examples/resnet18.arch): the closed form in S, evaluated once, against
+     unrolling S = 3 and S = 12 stages; and the closed form's totals (sums over i).
 """
 from __future__ import annotations
 
@@ -149,6 +151,30 @@ def bench_sweep():
     report("5. Sweep", [("10**6 values of d through lambdify(numpy)", f"{t * 1000:8.1f} ms")])
 
 
+def bench_stages():
+    import symparams
+    path = ROOT / "examples" / "resnet18.arch"
+    text = path.read_text()
+
+    def closed():
+        net = symparams.parse(text + "# closed\n").model("ResNet18", convention="torch")
+        return net.params, net.macs
+
+    def unrolled(S):
+        net = symparams.parse(text + f"# {S}\n").model("ResNet18", convention="torch", values={"S": S})
+        return net.params, net.macs
+
+    t_closed = median_time(closed, 3)
+    t3, t12 = median_time(lambda: unrolled(3), 3), median_time(lambda: unrolled(12), 3)
+    net = symparams.parse(text).model("ResNet18", convention="torch")
+    t_subs = median_time(lambda: net.subs(S=40, H=2**42, W=2**42).params)
+    report("6. Stage repeat (ResNet-18 in S stages)", [
+        ("closed form in S: evaluate, params and MACs (parse not cached)", f"{t_closed * 1000:8.1f} ms"),
+        ("unrolled S=3 / S=12", f"{t3 * 1000:8.1f} ms / {t12 * 1000:.1f} ms ({t12 / t3:.1f}x)"),
+        ("subs(S=40) of the closed form", f"{t_subs * 1000:8.1f} ms"),
+    ])
+
+
 if __name__ == "__main__":
     import platform
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
@@ -157,3 +183,4 @@ if __name__ == "__main__":
     bench_cold_cli()
     bench_repeat()
     bench_sweep()
+    bench_stages()

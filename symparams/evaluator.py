@@ -572,10 +572,21 @@ class Evaluator:
             if len(inner.returns) != 1:
                 raise ShapeError(f"block {definition.name} returns {len(inner.returns)} tensors; a chain needs one",
                                  span)
-            return inner.returns[0]
-        if inner.current is None:
+            result = inner.returns[0]
+        elif inner.current is None:
             raise ShapeError(f"block {definition.name} has no tensor to return", span)
-        return inner.current
+        else:
+            result = inner.current
+        self._note_block_output(saved_path + (label,), result)
+        return result
+
+    def _note_block_output(self, path, result):
+        """A block's output is not always its last layer's (a `return`, a stage repeat's last
+        stated shape): the last row keeps it for the block's row in tables."""
+        rows = self.run.rows
+        if rows and rows[-1].path[:len(path)] == path:
+            last = rows[-1]
+            rows[-1] = replace(last, block_outputs=last.block_outputs + ((path, (self.display_shape(result),)),))
 
     def _bind_block_args(self, definition, args, inner, span):
         params = definition.params

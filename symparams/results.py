@@ -62,6 +62,7 @@ class LayerRow:
     weight_repeat: tuple | None = None   # repeats that multiply the weights (a let's); None: as `repeat`
     shared_with: str | None = None   # a later use of a shared layer: its weights are counted at the first
     blocks: tuple = ()        # the block names of those calls, parallel to `path`
+    block_outputs: tuple = () # ((path, output shapes), ...): the block calls this row is the last row of
 
     @property
     def output_shape(self):
@@ -110,6 +111,8 @@ class LayerRow:
             weights=tuple(Weight(wt.name, tuple(s(d) for d in wt.shape), wt.trainable, wt.buffer)
                           for wt in self.weights),
             macs=s(self.macs),
+            block_outputs=tuple((path, tuple(tuple(s(d) for d in shape) for shape in shapes))
+                                for path, shapes in self.block_outputs),
             repeat=tuple(RepeatContext(s(c.count), c.index) for c in self.repeat),
             weight_repeat=(None if self.weight_repeat is None else
                            tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))

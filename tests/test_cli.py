@@ -118,3 +118,11 @@ def test_markdown_and_latex_formats():
     code, out, _ = symparams("summary", str(EXAMPLES / "resnet.arch"), "--model", "Tiny", "--format", "latex")
     assert code == 0
     assert out.count("\\toprule") == 1 and out.rstrip().endswith("\\end{tabular}")
+
+
+def test_summary_takes_file_colon_model_like_compare():
+    code, out, _ = symparams("summary", str(EXAMPLES / "densenet121.arch") + ":OneDenseBlock")
+    assert code == 0 and out.startswith("Model: OneDenseBlock")
+    code, _, err = symparams("summary", str(EXAMPLES / "densenet121.arch") + ":OneDenseBlock",
+                             "--model", "DenseNet121")
+    assert code == 2 and "names model OneDenseBlock but --model names DenseNet121" in err

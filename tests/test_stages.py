@@ -7,6 +7,7 @@ import sympy
 import symparams
 from symparams.errors import ConstraintError, ParseError, ShapeError
 from symparams.printers.latex import latex
+from symparams.printers.present import display_rows
 from symparams.text import expr_text
 
 H, W, c, S, N = sympy.symbols("H W c S N", integer=True, positive=True)
@@ -259,3 +260,39 @@ def test_cli_reports_a_map_the_stages_cannot_halve(capsys):
     assert ("repeat 6 as i: iteration 3 gives (4, 4, 16*c), but the stated input of iteration 4 is "
             "(7/2, 7/2, 16*c)") in err
     assert err.startswith(f"{RESNET18}:26:18: error:")
+
+
+DENSENET = "examples/densenet121.arch"
+
+
+def test_densenet121_example_is_kerass_and_torchvisions_count():
+    # keras.applications.DenseNet121(weights=None): 8,062,504 parameters, 83,648 of them the
+    # moving statistics of its BatchNormalization layers (checked live in tests/oracle);
+    # torchvision's densenet121 documents 7,978,856 parameters and 2.83 GFLOPS (multiply-adds).
+    program = symparams.load(DENSENET)
+    keras_net = program.model("DenseNet121").with_defaults()
+    torch_net = program.model("DenseNet121", convention="torch").with_defaults()
+    assert (keras_net.params, keras_net.non_trainable) == (8_062_504, 83_648)
+    assert torch_net.params == 7_978_856
+    assert round(int(torch_net.macs) / 10**9, 2) == 2.83
+
+
+def test_a_dense_block_grows_linearly_and_sums_to_a_quadratic():
+    net = symparams.load(DENSENET).model("OneDenseBlock")
+    n, k = sympy.symbols("n k", integer=True, positive=True)
+    # Layer j sees C_j = c + j*k channels: batch norm 4*C_j, 1x1 conv C_j*4k, batch norm 16k,
+    # 3x3 conv 9*4k*k. Summed over j < n with sum(j) = n(n-1)/2:
+    #   (4 + 4k)(c n + k n(n-1)/2) + n(16k + 36k^2) = n^2 (2k^2 + 2k) + n(4ck + 4c + 34k^2 + 14k)
+    expected = n**2 * (2 * k**2 + 2 * k) + n * (4 * c * k + 4 * c + 34 * k**2 + 14 * k)
+    assert sympy.expand(net.params - expected) == 0
+    assert net.output_shape == (H, W, c + n * k)
+
+
+def test_a_block_row_shows_the_blocks_output_not_its_last_layers(capsys):
+    # OneDenseBlock's last layer is inside the repeat (c + j*k + k channels at iteration j);
+    # the block gives c + n*k. A block that returns a branch gives the branch.
+    status, out, _ = cli(capsys, "summary", DENSENET, "--model", "OneDenseBlock")
+    assert status == 0 and "│ DenseBlock (DenseBlock) │ (H, W, c + k*n) │" in out
+    src = "block B():\n    x = dense(3)\n    dense(5)\n    return x\nmodel M():\n    input (4,)\n    B\n"
+    (block,) = [r for r in display_rows(symparams.parse(src).model("M")) if r.is_block]
+    assert block.output_shapes == ((3,),)

@@ -94,6 +94,11 @@ def evaluate(path, model, convention, values=None, defaults=False):
 
 
 def load_model(args):
-    """Evaluate the model FILE --model --set --defaults --convention name."""
-    return evaluate(args.file, getattr(args, "model", None), args.convention, parse_sets(getattr(args, "set", None)),
+    """Evaluate the model FILE[:MODEL] --model --set --defaults --convention name."""
+    import os
+    path, model = (args.file, None) if os.path.exists(args.file) else split_model_spec(args.file)
+    option = getattr(args, "model", None)
+    if model and option and model != option:
+        raise UsageError(f"{args.file} names model {model} but --model names {option}: give one")
+    return evaluate(path, model or option, args.convention, parse_sets(getattr(args, "set", None)),
                     getattr(args, "defaults", False))

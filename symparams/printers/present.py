@@ -119,7 +119,9 @@ def _block_row(rows, label, depth) -> DisplayRow:
     macs = _tidy_sum([_aggregate(r.macs, r.repeat[len(m_prefix):]) for r in rows])
     params, params_counts = split_repeats(params, p_prefix)
     macs, macs_counts = split_repeats(macs, m_prefix)
-    return DisplayRow(label, rows[0].blocks[depth], depth, rows[-1].output_shapes, params, macs,
+    path = rows[0].path[:depth + 1]
+    shapes = dict(rows[-1].block_outputs).get(path, rows[-1].output_shapes)
+    return DisplayRow(label, rows[0].blocks[depth], depth, shapes, params, macs,
                       params_counts, macs_counts, is_block=True)
 
 

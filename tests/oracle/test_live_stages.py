@@ -137,3 +137,14 @@ def test_a_map_the_stages_cannot_halve_is_refused_not_miscounted():
     # quotients, so the closed form refuses rather than give figures for other shapes.
     with pytest.raises(symparams.errors.ConstraintError, match="H/2\\*\\*\\(S \\+ 2\\)"):
         closed("torch").subs(S=3, N=2, c=4, H=200, W=224, classes=10)
+
+
+def test_densenet121_example_matches_keras_applications():
+    from frameworks import _keras
+
+    keras = _keras()
+    model = keras.applications.DenseNet121(weights=None)
+    trainable = sum(math.prod(v.shape) for v in model.trainable_weights)
+    ours = symparams.load(str(EXAMPLE.parent / "densenet121.arch")).model("DenseNet121").with_defaults()
+    assert (ours.params, ours.trainable) == (model.count_params(), trainable) == (8_062_504, 7_978_856)
+    assert ours.output_shape == tuple(model.output.shape[1:])
