@@ -207,18 +207,13 @@ class Evaluator:
         if not frame.is_model:
             raise ParseError("`input` belongs in a model; a block starts from the tensor it is called on",
                              stmt.span)
-        shape = []
-        for item in stmt.shape:
-            value = self.expr(item, frame)
-            if not is_expr(value):
-                raise ArgumentError(f"an input size must be a number or expression, found {describe(value)}",
-                                    item.span)
+        shape = self._sizes(stmt.shape, frame, "an input size")
+        for item, value in zip(stmt.shape, shape):
             constraint = Constraint("positive", value, stmt.name or "input", "an input size", item.span)
             if constraint.violated():
                 raise ConstraintError(f"input size {value} is not positive", item.span)
             if not constraint.decided():
                 self.run.constraints.append(constraint)
-            shape.append(value)
         name = stmt.name or self._auto_name("input")
         if stmt.name:
             self._claim_name(stmt.name, stmt.span)
@@ -323,6 +318,16 @@ class Evaluator:
                 f"{format_shape(self.display_shape(after)) if after is not None else shown} "
                 f"(give {count} a value with --set to unroll it, or {hint})", stmt.span)
 
+    def _sizes(self, items, frame, what) -> tuple:
+        """The sizes of a written shape, each a number or an expression."""
+        sizes = []
+        for item in items:
+            value = self.expr(item, frame)
+            if not is_expr(value):
+                raise ArgumentError(f"{what} must be a number or expression, found {describe(value)}", item.span)
+            sizes.append(value)
+        return tuple(sizes)
+
     def _stage(self, stmt, count, frame) -> "Stage | None":
         """The stated input shape of a stage repeat, as a function of its index (§6)."""
         if stmt.stage_input is None:
@@ -333,13 +338,7 @@ class Evaluator:
         saved = frame.env.get(stmt.var)
         frame.env[stmt.var] = index
         try:
-            sizes = []
-            for item in stmt.stage_input:
-                value = self.expr(item, frame)
-                if not is_expr(value):
-                    raise ArgumentError(f"a stage size must be a number or expression, found {describe(value)}",
-                                        item.span)
-                sizes.append(value)
+            sizes = self._sizes(stmt.stage_input, frame, "a stage size")
         finally:
             if saved is None:
                 del frame.env[stmt.var]
@@ -347,7 +346,7 @@ class Evaluator:
                 frame.env[stmt.var] = saved
         before = frame.current
         layout = frame.layout if before.layout is not None else None
-        return Stage(self, stmt, f"repeat {count} as {stmt.var}", index, tuple(sizes), layout, before.producer)
+        return Stage(self, stmt, f"repeat {count} as {stmt.var}", index, sizes, layout, before.producer)
 
     # ---- chains -------------------------------------------------------------
     def run_chain(self, chain: ast.Chain, frame: Frame) -> Tensor:
