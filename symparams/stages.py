@@ -86,12 +86,14 @@ def canonical(expr):
 
 
 def _collapse(rounding, depth=0):
+    if not isinstance(rounding, _ROUNDINGS):
+        return rounding     # SymPy evaluated it: floor(H/2 + 1) is floor(H/2) + 1
     outer = type(rounding)
     argument = sympy.powsimp(sympy.expand(rounding.args[0]), deep=True)
     numerator, denominator = sympy.fraction(sympy.together(argument))
     if outer is sympy.ceiling and numerator.is_integer and denominator.is_Integer and denominator > 1:
         # ceil(p/s) = floor((p + s - 1)/s) for an integer p: one form for both.
-        return _collapse(sympy.floor((numerator + denominator - 1) / denominator), depth + 1)
+        return canonical(_collapse(sympy.floor((numerator + denominator - 1) / denominator), depth + 1))
     if not (denominator.is_Integer and denominator > 0) or depth > 8:
         return outer(argument)
     inner = [t for t in sympy.Add.make_args(numerator) if isinstance(t, _ROUNDINGS)]
@@ -107,7 +109,7 @@ def _collapse(rounding, depth=0):
         collapsed = sympy.ceiling((x + rest - s + 1) / s)
     else:
         collapsed = sympy.floor((x + rest + s - 1) / s)
-    return _collapse(collapsed, depth + 1) if isinstance(collapsed, _ROUNDINGS) else collapsed
+    return _collapse(collapsed, depth + 1) if isinstance(collapsed, _ROUNDINGS) else canonical(collapsed)
 
 
 def _match_if_whole(computed, stated, index):

@@ -296,3 +296,44 @@ def test_a_block_row_shows_the_blocks_output_not_its_last_layers(capsys):
     src = "block B():\n    x = dense(3)\n    dense(5)\n    return x\nmodel M():\n    input (4,)\n    B\n"
     (block,) = [r for r in display_rows(symparams.parse(src).model("M")) if r.is_block]
     assert block.output_shapes == ((3,),)
+
+
+# ---- the identities behind the check, tested on numbers ------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from symparams.stages import canonical, match_shapes  # noqa: E402
+
+roundings = st.lists(st.tuples(st.sampled_from([sympy.floor, sympy.ceiling]), st.integers(-4, 4),
+                               st.integers(1, 5)), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(roundings, st.integers(1, 3), st.integers(1, 400))
+def test_collapsing_nested_roundings_keeps_every_value(ops, divisor, h):
+    expr = H / divisor
+    for rounding, r, s in ops:
+        expr = rounding((expr + r) / s)
+    assert canonical(expr).subs(H, h) == expr.subs(H, h)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.sampled_from([1, 2]), st.booleans()), min_size=1, max_size=3),
+       st.integers(1, 60))
+def test_a_conditional_match_holds_wherever_the_condition_does(layers, m):
+    # A chain of convolutions (kernel, stride, "same"?) on H, against the quotient H / (product of strides):
+    # whenever match_shapes accepts it on condition that the quotient is whole, every H that makes it
+    # whole gives equal numbers.
+    from symparams.catalog.conv import output_length
+    size, stride_product = H, 1
+    for kernel, stride, same in layers:
+        size = output_length(size, kernel, stride, 1, "same" if same else "valid")
+        stride_product *= stride
+    stated = H / stride_product
+    conditions = match_shapes((size,), (stated,))
+    if conditions is None:
+        return
+    h = m * stride_product
+    assert size.subs(H, h) == stated.subs(H, h)
+    assert all(c.size.subs(H, h).is_integer for c in conditions)
