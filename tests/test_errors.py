@@ -119,8 +119,9 @@ def test_substitution_that_breaks_divisibility_names_the_layer():
 def test_an_expression_that_outgrows_its_bound_is_a_located_limit_error(monkeypatch):
     from symparams import limits
     monkeypatch.setattr(limits, "MAX_EXPR_NODES", 40)
-    # each stride-2 "same" conv nests one more floor: floor((floor((H + 1)/2) + 1)/2) ...
-    src = "model M(H):\n    input (H, 3)\n" + "    conv1d(3, 1, strides=2, padding='same')\n" * 20
+    # upsampling by 3 then a stride-2 "same" conv nests one more floor each time, one that does not
+    # collapse: floor((3*floor((3*H + 1)/2) + 1)/2) ...
+    src = "model M(H):\n    input (H, 3)\n" + "    up_sampling1d(3) -> conv1d(3, 1, strides=2, padding='same')\n" * 20
     with pytest.raises(symparams.LimitError) as err:
         symparams.parse(src).model()
     assert "MAX_EXPR_NODES" in str(err.value) and err.value.span.line > 2

@@ -67,6 +67,12 @@ def test_repr_stays_short():
     net = symparams.load(EXAMPLES / "resnet50.arch").model()
     assert repr(net) == "<ModelResult ResNet50 (keras): params=2049*classes + 23587712, output_shape=(classes,)>"
     assert repr(net.subs(classes=10).macs) != repr(net.macs)
-    row = net.layers[-3]                               # a relu of the last stage: five nested floors
+    # ResNet's stages collapse to one floor each: floor(H/32 + 31/32) after five stride-2 layers.
+    assert repr(net.layers[-3]) == ("<LayerRow relu_48 (relu) params=0 output=(floor(H/32 + 31/32), "
+                                    "floor(W/32 + 31/32), 2048)>")
+    # Upsampling by 3 between stride-2 layers nests floors that do not collapse: the repr is cut.
+    nested = symparams.parse("model M(H):\n    input (H, 3)\n"
+                             + "    up_sampling1d(3) -> conv1d(3, 1, strides=2, padding='same')\n" * 5).model()
+    row = nested.layers[-1]
     assert len(repr(row)) < 170 and repr(row).endswith("…>")
-    assert repr(row).startswith("<LayerRow relu_48 (relu) params=0 output=(floor(floor(floor(floor(floor(H/2")
+    assert repr(row).startswith("<LayerRow conv1d_4 (conv1d) params=12 output=(floor(3*floor(3*floor(")

@@ -183,3 +183,42 @@ def test_pytorch_documented_output_size_is_a_symbolic_identity(call, shape, expe
     assert len(out) == len(expected)
     for ours, documented in zip(out, expected):
         assert sympy.expand(ours - documented) == 0, (ours, documented)
+
+
+# ---- a stack of strided layers, symbolic, against the documented arithmetic on numbers ------
+# Keras's conv/pool output length (keras.src.ops.operation_utils.compute_conv_output_shape):
+# "valid": floor((n - dilation*(k-1) - 1) / s) + 1; "same": ceil(n / s). symparams keeps a stack
+# of them as one floor (floor((H + 31)/32) for ResNet50's five stride-2 steps); on every H it
+# must give what the formula, applied layer by layer, gives.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+strided = st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3), st.sampled_from(["valid", "same"])),
+                   min_size=1, max_size=6)
+
+
+def documented_length(n, layers):
+    for k, s, padding in layers:
+        n = -(-n // s) if padding == "same" else (n - k) // s + 1
+    return n
+
+
+@settings(max_examples=150, deadline=None)
+@given(strided, st.integers(1, 200))
+def test_a_stack_of_strided_layers_gives_the_documented_lengths(layers, h):
+    chain = " -> ".join(f"conv1d(1, {k}, strides={s}, padding='{p}')" for k, s, p in layers)
+    net = symparams.parse(f"model M(H):\n    input (H, 1)\n    {chain}\n").model()
+    length = net.output_shape[0]
+    assert length.func is not sympy.floor or not any(isinstance(a, sympy.floor) for a in length.args[0].args)
+    if documented_length(h, layers) >= 1 and all(documented_length(h, layers[:j]) >= 1
+                                                  for j in range(1, len(layers))):
+        assert length.subs(length.free_symbols.pop(), h) == documented_length(h, layers)
+
+
+def test_resnet50s_map_after_five_stride_two_steps_is_ceil_h_over_32():
+    net = symparams.load(EXAMPLES / "resnet50.arch").model()
+    H = net.symbol("H")
+    last_map = net.layers[-3].output_shapes[0][0]
+    assert last_map == sympy.floor((H + 31) / 32)
+    assert all(last_map.subs(H, h) == -(-h // 32) for h in range(1, 500))

@@ -25,6 +25,14 @@ def floor_of(numerator, stride):
     constant, rest = numerator.as_coeff_Add()
     if not constant.is_Integer:
         return floor_div(numerator, stride)
+    if isinstance(rest, sympy.floor):
+        # A strided layer after a strided layer: floor((floor(x) + c)/s) = floor((x + c)/s) for an
+        # integer c and s > 0, so a stack of them stays one floor, floor((H + 31)/32) for
+        # ResNet's stem and stages, rather than five nested ones.
+        inner_numerator, inner_denominator = sympy.fraction(sympy.together(rest.args[0]))
+        if inner_denominator.is_Integer and inner_denominator > 0 and inner_numerator.is_integer:
+            return floor_of(sympy.expand(inner_numerator + constant * inner_denominator),
+                            stride * inner_denominator)
     q, r = divmod(int(constant), int(stride))
     return floor_div(rest + r, stride) + q
 

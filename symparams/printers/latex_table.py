@@ -50,9 +50,37 @@ class _Tex:
                              for c in counts)
 
 
+_CM_PER_CHAR = 0.17       # about, for \small math
+_MAX_COLUMN_CM = 8.0
+
+
 def _column(cells, width_cm: float) -> str:
+    """`l`, or a wrapping column wide enough for the widest piece TeX cannot break (the inside
+    of \\left( ... \\right)), so that no formula runs into the next column."""
     wide = max((visible_width(c) for c in cells), default=0) > _LONG_CELL
-    return f">{{\\raggedright\\arraybackslash}}p{{{width_cm}cm}}" if wide else "l"
+    if not wide:
+        return "l"
+    unbreakable = max((visible_width(piece) for c in cells for piece in _unbreakable_pieces(c)), default=0)
+    width_cm = min(_MAX_COLUMN_CM, max(width_cm, round(unbreakable * _CM_PER_CHAR + 0.05, 1)))
+    return f">{{\\raggedright\\arraybackslash}}p{{{width_cm}cm}}"
+
+
+def _unbreakable_pieces(tex: str) -> list[str]:
+    """The pieces between the places TeX may break an inline formula: a + or - outside
+    any group, \\allowbreak, and \\times (our `× L` counts)."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith("\\left", i) or tex[i] == "{":
+            depth += 1
+        elif tex.startswith("\\right", i) or tex[i] == "}":
+            depth -= 1
+        elif depth == 0 and (tex.startswith(" + ", i) or tex.startswith(" - ", i) or
+                             tex.startswith("\\allowbreak", i) or tex.startswith("\\times", i)):
+            pieces.append(tex[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(tex[start:])
+    return pieces
 
 
 def _totals(net, counts):
