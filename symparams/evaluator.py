@@ -16,7 +16,7 @@ from .expressions import FUNCTIONS, LITERALS, ExpressionEvaluator, as_expr, desc
 from .results import LayerRow, ModelResult, RepeatContext
 from .results_types import Constraint, Weight
 from .text import expr_text
-from .stages import match_shapes
+from .stages import canonical, match_shapes
 from .values import CONVENTION_LAYOUT, LAYOUTS, ArgValue, LayerSpec, SharedLayer, Tensor
 
 CONVENTIONS = tuple(CONVENTION_LAYOUT)
@@ -130,7 +130,7 @@ class Stage:
         else:
             source = "the tensor entering the repeat" if iteration == 0 else f"iteration {iteration - 1}"
             label = str(iteration)
-        found = "nothing" if computed is None else format_shape(computed)
+        found = "nothing" if computed is None else format_shape(tuple(canonical(d) for d in computed))
         raise ShapeError(
             f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
             f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "

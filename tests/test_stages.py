@@ -178,7 +178,7 @@ MISMATCHES = [
     ("a-valid-convolution-loses-a-border",
      "    repeat S as i, input (H / 2**i, H / 2**i, c * 2**i):\n"
      "        conv2d(2 * c * 2**i, 3, strides=2)\n",
-     ShapeError, r"iteration i gives \(floor\(1/2 \+ H/\(2\*2\*\*i\)\) - 1, .*\), but the stated input "
+     ShapeError, r"iteration i gives \(floor\(H/2\*\*\(i \+ 1\) \+ 1/2\) - 1, .*\), but the stated input "
                  r"of iteration i \+ 1 is \(H/2\*\*\(i \+ 1\), H/2\*\*\(i \+ 1\), 2\*\*\(i \+ 1\)\*c\)"),
     ("channels-not-doubled",
      "    repeat S as i, input (H / 2**i, H / 2**i, c * 2**i):\n"
