@@ -337,3 +337,14 @@ def test_a_conditional_match_holds_wherever_the_condition_does(layers, m):
     h = m * stride_product
     assert size.subs(H, h) == stated.subs(H, h)
     assert all(c.size.subs(H, h).is_integer for c in conditions)
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    ("text", "×(N - 1)"),
+    ("markdown", r"\times \left(N - 1\right)"),
+    ("latex", r"\times \left(N - 1\right)"),
+])
+def test_a_repeat_count_that_is_a_sum_is_parenthesized_in_every_format(capsys, fmt, expected):
+    # BasicBlock_1 runs N - 1 times per stage: "× N - 1" would read as (× N) - 1.
+    status, out, _ = cli(capsys, "summary", RESNET18, "--format", fmt, "--width", "200")
+    assert status == 0 and expected in out

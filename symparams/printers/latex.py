@@ -114,6 +114,18 @@ def spaced(tex: str) -> str:
     return re.sub(r"(\\mathrm\{[A-Za-z0-9]+\}) (?=[0-9A-Za-z\\])(?!\\right)", r"\1\\, ", tex)
 
 
+def counted_tex(expr, counts, to_tex) -> str:
+    """A figure times its repeat counts, `4 d (d + 1) \\times L`: a sum in parentheses (a figure,
+    or a count such as N - 1); a zero alone. `to_tex` prints one expression."""
+    tex = to_tex(expr)
+    if not counts or tex == "0":
+        return tex
+    if as_expr(expr).is_Add:
+        tex = f"\\left({tex}\\right)"
+    return tex + "".join(f" \\times \\left({to_tex(c)}\\right)" if as_expr(c).is_Add else f" \\times {to_tex(c)}"
+                         for c in counts)
+
+
 def visible_width(tex: str) -> int:
     """About how many characters wide a formula prints: commands count as one, markup as none."""
     tex = re.sub(r"\\(left|right|mathrm|frac|operatorname)\b", "", tex)

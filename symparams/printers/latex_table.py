@@ -2,8 +2,7 @@
 display equations; either one alone (to paste into a document) or in a compilable document."""
 from __future__ import annotations
 
-from ..expressions import as_expr
-from .latex import align, document, latex, visible_width
+from .latex import align, counted_tex, document, latex, visible_width
 from .present import count_symbols, display_rows, shown_symbols, tidy
 
 FIGURES = {"params": "Params", "trainable": "Trainable", "non_trainable": "Non-trainable",
@@ -40,14 +39,7 @@ class _Tex:
         return "(" + ", ".join(self(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
     def counted(self, expr, counts) -> str:
-        """`4 d (d + 1) \\times L`; a sum in parentheses; a zero alone."""
-        tex = self(expr)
-        if not counts or tex == "0":
-            return tex
-        if expr.is_Add:
-            tex = f"\\left({tex}\\right)"
-        return tex + "".join(f" \\times \\left({self(c)}\\right)" if as_expr(c).is_Add else f" \\times {self(c)}"
-                             for c in counts)
+        return counted_tex(expr, counts, self)
 
 
 _CM_PER_CHAR = 0.17       # about, for \small math

@@ -3,7 +3,7 @@ generators render them with MathJax or KaTeX)."""
 from __future__ import annotations
 
 from .json import expr_text
-from .latex import latex
+from .latex import counted_tex, latex
 from .present import count_symbols, display_rows, shown_symbols, tidy
 
 
@@ -34,12 +34,7 @@ class _Math:
         return "$(" + ", ".join(self.tex(d) for d in shape) + ("," if len(shape) == 1 else "") + ")$"
 
     def counted(self, expr, counts) -> str:
-        tex = self.tex(expr)
-        if not counts or tex == "0":
-            return f"${tex}$"
-        if expr.is_Add:
-            tex = f"\\left({tex}\\right)"
-        return "$" + tex + "".join(f" \\times {self.tex(c)}" for c in counts) + "$"
+        return f"${counted_tex(expr, counts, self.tex)}$"
 
 
 def render(net, names=None, expand=False) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from .json import expr_text
-from .latex import latex, symbol_latex
+from .latex import counted_tex, latex, symbol_latex
 from .present import count_symbols, display_rows, shown_symbols, tidy
 
 _REPR_LIMIT = 60
@@ -37,12 +37,7 @@ def _shape_tex(shape, first) -> str:
 
 
 def _counted(expr, counts, first) -> str:
-    tex = latex(expr, first=first)
-    if not counts or tex == "0":
-        return tex
-    if expr.is_Add:
-        tex = f"\\left({tex}\\right)"
-    return tex + "".join(f" \\times {latex(c, first=first)}" for c in counts)
+    return counted_tex(expr, counts, lambda e: latex(e, first=first))
 
 
 _STYLE = ("<style>.symparams td,.symparams th{text-align:left;padding:2px 10px}"
