@@ -98,7 +98,7 @@ class Stage:
         return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
                       self.producer)
 
-    def enter(self, computed: Tensor | None, iteration, pass_rows: int | None = None, last=None) -> Tensor:
+    def enter(self, computed: Tensor | None, iteration, pass_rows: int, last=None) -> Tensor:
         """The stated input of `iteration`, once `computed` (the tensor entering the repeat,
         or the output of the pass whose rows start at `pass_rows`) is checked against it.
         Sizes that match only as whole numbers become constraints, and the pass's rows are
@@ -112,8 +112,7 @@ class Stage:
             self._mismatch(shown_computed, shown_stated, iteration, last)
         rows = self.evaluator.run.rows
         for condition in conditions:
-            if pass_rows is not None:
-                rows[pass_rows:] = [row.transform(condition.simplify) for row in rows[pass_rows:]]
+            rows[pass_rows:] = [row.transform(condition.simplify) for row in rows[pass_rows:]]
             size = condition.size if last is None else condition.size.xreplace({self.index: last})
             constraint = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
             if constraint.violated():
