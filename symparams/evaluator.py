@@ -78,6 +78,10 @@ class _Run:
     inputs: list = field(default_factory=list)
 
 
+def _collapse_roundings(expr):
+    return canonical(expr) if expr.has(sympy.floor, sympy.ceiling) else expr
+
+
 def _whole_size_rule(size):
     return lambda: f"the stage size {expr_text(size)} must be a whole number for the iterations' shapes to chain"
 
@@ -111,6 +115,10 @@ class Stage:
         if conditions is None:
             self._mismatch(shown_computed, shown_stated, iteration, last)
         rows = self.evaluator.run.rows
+        if last is not None or iteration != 0:
+            # A pass's own sizes, nested roundings collapsed (exact): ceil(H/2**(i+1)), not
+            # floor(ceil(H/2**i)/2 + 1/2), in its rows and in sums that stay sums.
+            rows[pass_rows:] = [row.transform(_collapse_roundings) for row in rows[pass_rows:]]
         for condition in conditions:
             rows[pass_rows:] = [row.transform(condition.simplify) for row in rows[pass_rows:]]
             size = condition.size if last is None else condition.size.xreplace({self.index: last})

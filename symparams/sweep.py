@@ -6,8 +6,10 @@ from __future__ import annotations
 import sympy
 
 from .errors import SymparamsError
+from .text import expr_text
 
 FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
+MAX_SUM_POINTS = 10_000   # points of a figure that must be summed one point at a time
 MAX_POINTS = 10**7            # a grid larger than this is refused (memory)
 _INT_LIMIT = 2.0**62          # above this an int64 figure might have wrapped
 
@@ -96,6 +98,8 @@ def evaluate(expr, columns: dict, symbols: dict):
         raise SymparamsError(f"the sweep needs a value for {', '.join(missing)} (use --set or --vary)")
     names = [name for name in columns if name in symbols]
     args = [symbols[name] for name in names]
+    if expr.has(sympy.Sum):
+        return _pointwise(expr, args, [columns[name] for name in names], n)
     # dummify: user-chosen symbol names never appear in the generated code.
     f = sympy.lambdify(args, expr, modules="numpy", dummify=True, printer=_printer())
     values = [columns[name] for name in names]
@@ -111,6 +115,23 @@ def evaluate(expr, columns: dict, symbols: dict):
             and np.all(out == np.floor(out)):
         return out.astype(np.int64)
     return out
+
+
+def _pointwise(expr, args, values, n):
+    """A figure with a sum SymPy found no closed form for (a stage repeat's MACs through
+    floors) cannot be vectorized: each point is substituted and summed exactly."""
+    np = numpy()
+    if n > MAX_SUM_POINTS:
+        raise SymparamsError(f"this figure has a sum without a closed form ({expr_text(expr)[:80]}...); "
+                             f"it is evaluated point by point, at most {MAX_SUM_POINTS} points, not {n}")
+    results = []
+    for k in range(n):
+        point = {symbol: sympy.Integer(int(column[k])) if float(column[k]).is_integer() else
+                 sympy.Rational(str(column[k])) for symbol, column in zip(args, values)}
+        results.append(expr.xreplace(point).doit())
+    if all(r.is_Integer and abs(int(r)) < _INT_LIMIT for r in results):
+        return np.array([int(r) for r in results], dtype=np.int64)
+    return np.array([float(r) for r in results], dtype=np.float64)
 
 
 def sweep(net, vary: dict, figures=("params", "macs")) -> dict:

@@ -36,6 +36,7 @@ class _TextPrinter(StrPrinter):
             if expr.could_extract_minus_sign():
                 return "-" + self._print(-expr)
             numerator, denominator = sympy.fraction(expr)
+            denominator = sympy.powsimp(denominator)     # 2*2**i as 2**(i + 1)
             if denominator != 1:
                 # (a + b)/c and a*b/(c*d): StrPrinter's `strict` means "only below this level".
                 return (self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + "/" +

@@ -348,3 +348,19 @@ def test_a_repeat_count_that_is_a_sum_is_parenthesized_in_every_format(capsys, f
     # BasicBlock_1 runs N - 1 times per stage: "× N - 1" would read as (× N) - 1.
     status, out, _ = cli(capsys, "summary", RESNET18, "--format", fmt, "--width", "200")
     assert status == 0 and expected in out
+
+
+def test_a_sum_without_closed_form_prints_its_collapsed_sizes():
+    net = symparams.parse(ROUNDED).model("Rounded")
+    # the conv of stage i writes a ceil(H/2**(i+1)) map, as stated for iteration i + 1
+    assert "ceiling(H/2**(i + 1))**2" in expr_text(net.macs)
+
+
+def test_sweeping_a_sum_without_closed_form_sums_point_by_point():
+    pytest.importorskip("numpy", reason="numpy is not installed: pip install -e .[sweep]")
+    net = symparams.parse(ROUNDED).model("Rounded").subs(c=1)
+    table = net.sweep(figures=("macs",), S=[1, 2], H=[37, 64])
+    # 1x1 stride-2 "same" convolutions, c_i = 2**i in, 2c_i out, on ceil(H/2**(i+1)) squared:
+    #   H=37: 19*19*1*2 = 722, then + 10*10*2*4 = 800;   H=64: 32*32*2 = 2048, then + 16*16*8 = 2048
+    points = {(int(s), int(h)): int(m) for s, h, m in zip(table["S"], table["H"], table["macs"])}
+    assert points == {(1, 37): 722, (1, 64): 2048, (2, 37): 722 + 800, (2, 64): 2048 + 2048}

@@ -86,6 +86,7 @@ class SymparamsLatexPrinter(LatexPrinter):
             if expr.could_extract_minus_sign():
                 return "- " + self._print(-expr)
             numerator, denominator = sympy.fraction(expr)
+            denominator = sympy.powsimp(denominator)     # 2*2**i as 2**(i + 1)
             if denominator != 1:
                 if self._settings["fold_short_frac"]:   # inside a floor: one line high
                     return (self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + " / " +
