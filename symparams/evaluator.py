@@ -453,7 +453,7 @@ class Evaluator:
             expected = layer.input_size(ctx)
             if is_expr(value) and sympy.expand(value - expected).is_zero is False:
                 raise ShapeError(f"{layer_name}: {keyword}={value}, but the input has {expected}", arg_span)
-        self.run.constraints.extend(ctx.constraints)
+        self.run.constraints.extend(self._over_repeats(c) for c in ctx.constraints)
         if not bound.trainable:
             built.weights = [Weight(wt.name, wt.shape, False, wt.buffer) for wt in built.weights]
         return built, ctx
@@ -549,6 +549,12 @@ class Evaluator:
                 raise ArgumentError(f"{layer.name}: argument '{param.name}': {message}", spans.get(param.name, span))
             return param.kind(values[param.name], fail)
         return Args({p.name: coerce(p) for p in params}, spans), size_checks
+
+    def _over_repeats(self, constraint: Constraint) -> Constraint:
+        """A rule made inside `repeat COUNT as i` holds for each i: it keeps the ranges to check."""
+        ranges = tuple((ctx.index, ctx.count) for ctx in self.run.repeat_stack
+                       if ctx.index is not None and ctx.index in constraint.expr.free_symbols)
+        return replace(constraint, ranges=ranges) if ranges else constraint
 
     # ---- blocks -------------------------------------------------------------
     def call_block(self, definition, arg_nodes, x, frame, span) -> Tensor:

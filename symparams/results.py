@@ -247,11 +247,13 @@ class ModelResult:
         rows = tuple(row.subs(replacements) for row in self.layers)
         constraints = []
         for c in self.constraints:
-            expr = c.expr.xreplace(replacements)
-            if c.violated(expr):
-                self._constraint_error(c, expr)
-            if not c.decided(expr):
-                constraints.append(Constraint(c.kind, expr, c.layer, c.what, c.span))
+            c = c.subs(replacements)
+            violation = c.violation()
+            if violation is not None:
+                point, value = violation
+                self._constraint_error(c, value, point)
+            if not c.decided():
+                constraints.append(c)
         for row in rows:
             for shape in row.output_shapes:
                 for d in shape:
@@ -266,13 +268,14 @@ class ModelResult:
         """Substitute the defaults the model declares for its parameters."""
         return self.subs({name: value for name, value in self.defaults.items()})
 
-    def _constraint_error(self, constraint, expr):
+    def _constraint_error(self, constraint, expr, point=()):
+        where = "".join(f" at {index} = {value}" for index, value in point)   # inside `repeat S as i`
         if constraint.kind == "integer":
-            message = f"{constraint.layer}: {constraint.description} (it comes to {expr})"
+            message = f"{constraint.layer}: {constraint.description} (it comes to {expr}{where})"
         elif constraint.kind == "nonnegative":
-            message = f"{constraint.layer}: {constraint.description} becomes {expr}, which is negative"
+            message = f"{constraint.layer}: {constraint.description} becomes {expr}{where}, which is negative"
         else:
-            message = f"{constraint.layer}: {constraint.description} becomes {expr}, which is not positive"
+            message = f"{constraint.layer}: {constraint.description} becomes {expr}{where}, which is not positive"
         raise ConstraintError(message, constraint.span, self.source, self.filename)
 
     # ---- presentation -------------------------------------------------------

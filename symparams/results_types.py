@@ -26,30 +26,65 @@ class Weight:
                       self.trainable, self.buffer)
 
 
+MAX_RANGE_CHECKS = 10_000   # index values a rule inside symbolic repeats is checked at, once counts are numbers
+
+_ATTRIBUTE = {"positive": "is_positive", "integer": "is_integer", "nonnegative": "is_nonnegative"}
+
+
 @dataclass(frozen=True)
 class Constraint:
-    """A rule the sizes must obey once numbers are known: kind is 'positive' or 'integer'."""
+    """A rule the sizes must obey once numbers are known: kind is 'positive', 'integer' or
+    'nonnegative'. A rule made inside symbolic repeats `repeat COUNT as i` holds for every
+    i = 0 .. COUNT-1: `ranges` holds those (i, COUNT), and once the counts are numbers the
+    rule is checked at each i (a stage that halves a map must not reach an empty one)."""
     kind: str
     expr: sympy.Expr
     layer: str
     what: str
     span: object
+    ranges: tuple = ()
 
     @property
     def description(self) -> str:
         return self.what() if callable(self.what) else self.what
 
-    def violated(self, expr=None) -> bool:
-        e = self.expr if expr is None else expr
-        if self.kind == "positive":
-            return e.is_positive is False
-        if self.kind == "integer":
-            return e.is_integer is False
-        if self.kind == "nonnegative":
-            return e.is_nonnegative is False
-        raise AssertionError(self.kind)
+    def subs(self, mapping) -> "Constraint":
+        return Constraint(self.kind, self.expr.xreplace(mapping), self.layer, self.what, self.span,
+                          tuple((index, as_expr(count).xreplace(mapping)) for index, count in self.ranges))
 
-    def decided(self, expr=None) -> bool:
-        e = self.expr if expr is None else expr
-        attr = {"positive": "is_positive", "integer": "is_integer", "nonnegative": "is_nonnegative"}[self.kind]
-        return getattr(e, attr) is not None
+    def _holds(self, e):
+        return getattr(e, _ATTRIBUTE[self.kind])
+
+    def instances(self):
+        """(index values, expression) at every point of the ranges; None while a count is a symbol
+        (or the points are too many to check)."""
+        ranges = [(i, n) for i, n in self.ranges if i in self.expr.free_symbols]
+        if not ranges:
+            return [((), self.expr)]
+        if not all(n.is_Integer for _, n in ranges):
+            return None
+        points = [()]
+        for index, count in ranges:
+            points = [p + ((index, v),) for p in points for v in range(int(count))]
+            if len(points) > MAX_RANGE_CHECKS:
+                return None
+        return [(p, self.expr.xreplace(dict(p))) for p in points]
+
+    def violation(self):
+        """The first (index values, value) that breaks the rule, or None."""
+        instances = self.instances()
+        if instances is None:
+            instances = [((), self.expr)]       # the rule as a formula in i: false for every i?
+        for point, e in instances:
+            if self._holds(e) is False:
+                return point, e
+        return None
+
+    def violated(self) -> bool:
+        return self.violation() is not None
+
+    def decided(self) -> bool:
+        instances = self.instances()
+        if instances is None:
+            return self._holds(self.expr) is True
+        return all(self._holds(e) is not None for _, e in instances)

@@ -364,3 +364,60 @@ def test_sweeping_a_sum_without_closed_form_sums_point_by_point():
     #   H=37: 19*19*1*2 = 722, then + 10*10*2*4 = 800;   H=64: 32*32*2 = 2048, then + 16*16*8 = 2048
     points = {(int(s), int(h)): int(m) for s, h, m in zip(table["S"], table["H"], table["macs"])}
     assert points == {(1, 37): 722, (1, 64): 2048, (2, 37): 722 + 800, (2, 64): 2048 + 2048}
+
+
+# ---- soundness: the closed form, substituted, is what unrolling with numbers gives -------------
+
+STAGE_BODIES = {
+    "same-conv": "conv2d(2 * c * 2**i, 3, strides=2, padding='same')",
+    "pool-then-1x1": "max_pool2d(2) -> conv2d(2 * c * 2**i, 1)",
+    "padded-conv": "conv2d(2 * c * 2**i, 3, strides=2, padding=1) -> batch_norm",
+    "conv-then-same-conv": "conv2d(c * 2**i, 3, padding='same') -> conv2d(2 * c * 2**i, 3, strides=2, padding='same')",
+    "valid-conv": "conv2d(2 * c * 2**i, 3, strides=2)",
+}
+STATED_MAPS = ["H / 2**i", "ceil(H / 2**i)", "floor(H / 2**i)"]
+
+
+def _outcome(make):
+    try:
+        net = make()
+        return ("ok", net.params, net.macs, net.output_shape)
+    except (ShapeError, ConstraintError) as err:
+        return ("refused", type(err).__name__)
+
+
+@pytest.mark.parametrize("stated", STATED_MAPS)
+@pytest.mark.parametrize("body", sorted(STAGE_BODIES))
+@settings(max_examples=15, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(1, 4), st.one_of(st.integers(1, 20), st.integers(1, 100)),
+                                 st.integers(1, 3)), min_size=1, max_size=4))
+def test_closed_form_substituted_is_unrolling_with_numbers(body, stated, points):
+    # Unrolling with numbers is plain layer arithmetic: whatever the closed form gives after
+    # substitution, figures or a refusal (a quotient not whole, a map halved to nothing at some
+    # i), unrolling must give too.
+    src = (f"model M(H, c, S):\n    input (H, H, c)\n"
+           f"    repeat S as i, input ({stated}, {stated}, c * 2**i):\n        {STAGE_BODIES[body]}\n")
+    program = symparams.parse(src)
+    try:
+        closed = program.model("M")
+    except ShapeError:
+        return      # a stated shape the layers do not give: refused symbolically, by design
+    for s, h, width in points:
+        values = {"S": s, "H": h, "c": width}
+        substituted = _outcome(lambda: closed.subs(**values))
+        unrolled = _outcome(lambda: program.model("M", values=values))
+        if unrolled[0] == "ok":
+            assert substituted == unrolled, (values, substituted, unrolled)
+        else:
+            assert substituted[0] == "refused", (values, substituted, unrolled)
+
+
+def test_a_rule_inside_a_symbolic_repeat_is_checked_at_every_index():
+    # floor(7/2) = 3, floor(3/2) = 1, floor(1/2) = 0: the third pool of a 7-wide map is empty.
+    src = ("model M(H, c, S):\n    input (H, H, c)\n"
+           "    repeat S as i, input (floor(H / 2**i), floor(H / 2**i), c * 2**i):\n"
+           "        max_pool2d(2) -> conv2d(2 * c * 2**i, 1)\n")
+    net = symparams.parse(src).model("M")
+    assert net.subs(S=2, H=7, c=2).output_shape == (1, 1, 8)
+    with pytest.raises(ConstraintError, match=r"max_pool2d: .* becomes 0 at i = 2, which is not positive"):
+        net.subs(S=3, H=7, c=2)
