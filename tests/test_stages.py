@@ -421,3 +421,16 @@ def test_a_rule_inside_a_symbolic_repeat_is_checked_at_every_index():
     assert net.subs(S=2, H=7, c=2).output_shape == (1, 1, 8)
     with pytest.raises(ConstraintError, match=r"max_pool2d: .* becomes 0 at i = 2, which is not positive"):
         net.subs(S=3, H=7, c=2)
+
+
+def test_the_stage_example_of_the_language_reference_works_as_written():
+    from support import ROOT
+    text = (ROOT / "docs" / "LANGUAGE.md").read_text()
+    section = text[text.index("### 6.1"):text.index("## 7.")]
+    blocks = [b for b in section.split("```")[1::2] if "model " in b]
+    assert blocks, "LANGUAGE.md §6.1 has no model example"
+    for block in blocks:
+        net = symparams.parse(block).model()
+        assert net.output_shape == (H / 2**S, W / 2**S, 2**S * c)
+        # stage i: 3x3 conv c_i -> 2c_i (18 c^2 4^i + 2c 2^i) and a batch norm (8 c 2^i); the stem 28c
+        assert sympy.expand(net.params - (28 * c + 18 * c**2 * (4**S - 1) / 3 + 10 * c * (2**S - 1))) == 0
