@@ -1,6 +1,8 @@
 """Convolution, pooling and resizing layers, for 1, 2 and 3 spatial axes."""
 from __future__ import annotations
 
+import math
+
 import sympy
 
 from ..errors import ShapeError
@@ -29,10 +31,14 @@ def floor_of(numerator, stride):
         # A strided layer after a strided layer: floor((floor(x) + c)/s) = floor((x + c)/s) for an
         # integer c and s > 0, so a stack of them stays one floor, floor((H + 31)/32) for
         # ResNet's stem and stages, rather than five nested ones.
-        inner_numerator, inner_denominator = sympy.fraction(sympy.together(rest.args[0]))
-        if inner_denominator.is_Integer and inner_denominator > 0 and inner_numerator.is_integer:
-            return floor_of(sympy.expand(inner_numerator + constant * inner_denominator),
-                            stride * inner_denominator)
+        inner = rest.args[0]
+        # The inner floor's argument is a sum with rational coefficients: clear their
+        # denominators (together() would do it, at ten times the cost).
+        coefficients = [term.as_coeff_Mul()[0] for term in sympy.Add.make_args(inner)]
+        denominator = math.lcm(*[c.q for c in coefficients]) if all(c.is_Rational for c in coefficients) else 0
+        inner_numerator = sympy.expand(inner * denominator)
+        if denominator and inner_numerator.is_integer:
+            return floor_of(inner_numerator + constant * denominator, stride * denominator)
     q, r = divmod(int(constant), int(stride))
     return floor_div(rest + r, stride) + q
 
