@@ -78,6 +78,17 @@ class _Run:
     inputs: list = field(default_factory=list)
 
 
+def _memoized(rewrite):
+    """Neighbouring rows and their weights repeat the same sizes: rewrite each once."""
+    done = {}
+
+    def once(expr):
+        if expr not in done:
+            done[expr] = rewrite(expr)
+        return done[expr]
+    return once
+
+
 def _collapse_roundings(expr):
     return canonical(expr) if expr.has(sympy.floor, sympy.ceiling) else expr
 
@@ -118,9 +129,11 @@ class Stage:
         if last is not None or iteration != 0:
             # A pass's own sizes, nested roundings collapsed (exact): ceil(H/2**(i+1)), not
             # floor(ceil(H/2**i)/2 + 1/2), in its rows and in sums that stay sums.
-            rows[pass_rows:] = [row.transform(_collapse_roundings) for row in rows[pass_rows:]]
+            collapse = _memoized(_collapse_roundings)
+            rows[pass_rows:] = [row.transform(collapse) for row in rows[pass_rows:]]
         for condition in conditions:
-            rows[pass_rows:] = [row.transform(condition.simplify) for row in rows[pass_rows:]]
+            simplify = _memoized(condition.simplify)
+            rows[pass_rows:] = [row.transform(simplify) for row in rows[pass_rows:]]
             size = condition.size if last is None else condition.size.xreplace({self.index: last})
             constraint = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
             if constraint.violated():
