@@ -13,16 +13,24 @@ for every real x, integer r and positive integer s:
 
 A stated size that is an exact quotient such as H / 2**(i+1) also matches a
 computed floor((H / 2**i + 1) / 2) on condition that it is a whole number:
-with H = 2**(i+1) * m for a positive integer m both sides are m. The caller
-records that condition and re-checks it when numbers are substituted.
+with H = 2**(i+1) * m for a positive integer m both sides are m. `Stage`
+records that condition, to be re-checked when numbers are substituted, and
+rewrites the pass's rows under it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
+from . import ast
+from .catalog.base import format_shape
+from .errors import ConstraintError, ShapeError
 from .expressions import as_expr
+from .results_types import Constraint
+from .text import expr_text
+from .values import Tensor
 
 _ROUNDINGS = (sympy.floor, sympy.ceiling)
 
@@ -150,3 +158,84 @@ def _substitute(expr, target, value):
     if target.is_Symbol:
         return expr.xreplace({target: value})
     return expr.subs(target, value)
+
+
+# ---- the repeat ------------------------------------------------------------------------------------
+
+def _memoized(rewrite):
+    """Neighbouring rows and their weights repeat the same sizes: rewrite each once."""
+    done = {}
+
+    def once(expr):
+        if expr not in done:
+            done[expr] = rewrite(expr)
+        return done[expr]
+    return once
+
+
+def _collapse_roundings(expr):
+    return canonical(expr) if expr.has(sympy.floor, sympy.ceiling) else expr
+
+
+def _whole_size_rule(size):
+    return lambda: f"the stage size {expr_text(size)} must be a whole number for the iterations' shapes to chain"
+
+
+@dataclass
+class Stage:
+    """`repeat COUNT as i, input (...)`: the input shape the user states for iteration i."""
+    evaluator: Any           # the Evaluator running the repeat: its rows, constraints and layouts
+    stmt: ast.RepeatStmt
+    label: str                # `repeat S as i`, for messages
+    index: sympy.Symbol
+    sizes: tuple
+    layout: str | None
+    producer: str
+
+    def at(self, iteration) -> Tensor:
+        iteration = as_expr(iteration)
+        return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
+                      self.producer)
+
+    def enter(self, computed: Tensor | None, iteration, pass_rows: int, last=None) -> Tensor:
+        """The stated input of `iteration`, once `computed` (the tensor entering the repeat,
+        or the output of the pass whose rows start at `pass_rows`) is checked against it.
+        Sizes that match only as whole numbers become constraints, and the pass's rows are
+        rewritten under them, so that sums over i keep a closed form. A generic pass
+        (`last` = COUNT-1) records its constraints where they are strongest, at i = last."""
+        stated = self.at(iteration)
+        shown_stated = self.evaluator.display_shape(stated)
+        shown_computed = None if computed is None else self.evaluator.display_shape(computed)
+        conditions = None if computed is None else match_shapes(shown_computed, shown_stated, self.index)
+        if conditions is None:
+            self._mismatch(shown_computed, shown_stated, iteration, last)
+        rows = self.evaluator.run.rows
+        if last is not None or iteration != 0:
+            # A pass's own sizes, nested roundings collapsed (exact): ceil(H/2**(i+1)), not
+            # floor(ceil(H/2**i)/2 + 1/2), in its rows and in sums that stay sums.
+            collapse = _memoized(_collapse_roundings)
+            rows[pass_rows:] = [row.transform(collapse) for row in rows[pass_rows:]]
+        for condition in conditions:
+            simplify = _memoized(condition.simplify)
+            rows[pass_rows:] = [row.transform(simplify) for row in rows[pass_rows:]]
+            size = condition.size if last is None else condition.size.xreplace({self.index: last})
+            constraint = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
+            if constraint.violated():
+                raise ConstraintError(f"{self.label}: {constraint.description} (it comes to {expr_text(size)})",
+                                      self.stmt.stage_span)
+            if not constraint.decided():
+                self.evaluator.run.constraints.append(constraint)
+        return stated
+
+    def _mismatch(self, computed, stated, iteration, last):
+        var = self.stmt.var
+        if last is not None:
+            source, label = f"iteration {var}", f"{var} + 1"
+        else:
+            source = "the tensor entering the repeat" if iteration == 0 else f"iteration {iteration - 1}"
+            label = str(iteration)
+        found = "nothing" if computed is None else format_shape(tuple(canonical(d) for d in computed))
+        raise ShapeError(
+            f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
+            f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "
+            f"such as H / 2**{var} matches on condition that it is a whole number)", self.stmt.stage_span)
