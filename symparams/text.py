@@ -22,26 +22,30 @@ def _text(expr) -> str:
     return str(int(expr)) if expr.is_Integer else _TEXT.doprint(expr)
 
 
-def has_reciprocal_power(product) -> bool:
-    """A factor b**e with a symbolic exponent that is negative, such as 2**(-i - 3)."""
-    return any(f.is_Pow and not f.exp.is_number and (f.exp.is_negative or f.exp.could_extract_minus_sign())
-               for f in product.args)
+def author_fraction(product):
+    """H * 2**(-i - 3), a stage's size, as the fraction an author writes: (sign, H, 2**(i + 3)).
+    None unless the product has a factor with a negative symbolic exponent."""
+    if not any(f.is_Pow and not f.exp.is_number and (f.exp.is_negative or f.exp.could_extract_minus_sign())
+               for f in product.args):
+        return None
+    sign = "-" if product.could_extract_minus_sign() else ""
+    numerator, denominator = sympy.fraction(-product if sign else product)
+    if denominator == 1:
+        return None
+    return sign, numerator, sympy.powsimp(denominator)     # 2*2**i as 2**(i + 1)
 
 
 class _TextPrinter(StrPrinter):
     """str() syntax, with a stage's size H * 2**(-i - 3) written as H/2**(i + 3)."""
 
     def _print_Mul(self, expr):
-        if has_reciprocal_power(expr):
-            if expr.could_extract_minus_sign():
-                return "-" + self._print(-expr)
-            numerator, denominator = sympy.fraction(expr)
-            denominator = sympy.powsimp(denominator)     # 2*2**i as 2**(i + 1)
-            if denominator != 1:
-                # (a + b)/c and a*b/(c*d): StrPrinter's `strict` means "only below this level".
-                return (self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + "/" +
-                        self.parenthesize(denominator, PRECEDENCE["Mul"]))
-        return super()._print_Mul(expr)
+        fraction = author_fraction(expr)
+        if fraction is None:
+            return super()._print_Mul(expr)
+        sign, numerator, denominator = fraction
+        # (a + b)/c and a*b/(c*d): StrPrinter's `strict` means "only below this level".
+        return (sign + self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + "/" +
+                self.parenthesize(denominator, PRECEDENCE["Mul"]))
 
 
 _TEXT = _TextPrinter()

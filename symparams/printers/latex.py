@@ -9,7 +9,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..expressions import as_expr
-from ..text import has_reciprocal_power
+from ..text import author_fraction
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
           "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon",
@@ -81,17 +81,14 @@ class SymparamsLatexPrinter(LatexPrinter):
         return f"{tex}^{{{exp}}}" if exp is not None else tex
 
     def _print_Mul(self, expr):
-        if has_reciprocal_power(expr):
-            # H * 2**(-i - 3), a stage's size, as the fraction an author writes: H / 2^{i + 3}.
-            if expr.could_extract_minus_sign():
-                return "- " + self._print(-expr)
-            numerator, denominator = sympy.fraction(expr)
-            denominator = sympy.powsimp(denominator)     # 2*2**i as 2**(i + 1)
-            if denominator != 1:
-                if self._settings["fold_short_frac"]:   # inside a floor: one line high
-                    return (self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + " / " +
-                            self.parenthesize(denominator, PRECEDENCE["Mul"]))
-                return r"\frac{%s}{%s}" % (self._print(numerator), self._print(denominator))
+        fraction = author_fraction(expr)
+        if fraction is not None:
+            sign, numerator, denominator = fraction
+            sign = "- " if sign else ""
+            if self._settings["fold_short_frac"]:   # inside a floor: one line high
+                return (sign + self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + " / " +
+                        self.parenthesize(denominator, PRECEDENCE["Mul"]))
+            return sign + r"\frac{%s}{%s}" % (self._print(numerator), self._print(denominator))
         if self.first and not expr.could_extract_minus_sign():
             coeff, factors = expr.as_coeff_mul()
             leading = [f for f in factors if f in self.first or (f.is_Pow and f.base in self.first)]
