@@ -117,9 +117,12 @@ class Solution:
 
     @property
     def rounded(self) -> int:
-        """The whole value nearest the root that the model allows: the nearest multiple of
+        return self.round(self.value)
+
+    def round(self, value: float) -> int:
+        """The whole value nearest `value` that the model allows: the nearest multiple of
         `multiple`, and at least one multiple (a size is never 0)."""
-        nearest = sympy.Float(self.value, 30) / self.multiple
+        nearest = sympy.Float(value, 30) / self.multiple
         return self.multiple * max(1, int(sympy.Integer(nearest.round())))
 
 

@@ -10,11 +10,11 @@ import sympy
 from . import ast, catalog, limits
 from .catalog.base import (INPUT_SIZE_KEYWORDS, NO_EFFECT_KEYWORDS, REQUIRED, Args, Ctx, format_shape,
                            shapes_equal)
-from .errors import (ArgumentError, ConstraintError, LimitError, ParseError, RecursionInBlocksError, ShapeError,
+from .errors import (ArgumentError, LimitError, ParseError, RecursionInBlocksError, ShapeError,
                      SymparamsError, UnknownNameError, did_you_mean)
 from .expressions import FUNCTIONS, LITERALS, ExpressionEvaluator, as_expr, describe, is_expr
 from .results import LayerRow, ModelResult, RepeatContext
-from .results_types import Constraint, Weight
+from .results_types import Constraint
 from .stages import Stage
 from .values import CONVENTION_LAYOUT, LAYOUTS, ArgValue, LayerSpec, SharedLayer, Tensor
 
@@ -149,11 +149,8 @@ class Evaluator:
                              stmt.span)
         shape = self._sizes(stmt.shape, frame, "an input size")
         for item, value in zip(stmt.shape, shape):
-            constraint = Constraint("positive", value, stmt.name or "input", "an input size", item.span)
-            if constraint.violated():
-                raise ConstraintError(f"input size {value} is not positive", item.span)
-            if not constraint.decided():
-                self.run.constraints.append(constraint)
+            Constraint("positive", value, stmt.name or "input", "an input size", item.span).enforce(
+                self.run.constraints, f"input size {value} is not positive")
         name = stmt.name or self._auto_name("input")
         if stmt.name:
             self._claim_name(stmt.name, stmt.span)
@@ -388,7 +385,7 @@ class Evaluator:
                 raise ShapeError(f"{layer_name}: {keyword}={value}, but the input has {expected}", arg_span)
         self.run.constraints.extend(self._over_repeats(c) for c in ctx.constraints)
         if not bound.trainable:
-            built.weights = [Weight(wt.name, wt.shape, False, wt.buffer) for wt in built.weights]
+            built.weights = [replace(wt, trainable=False) for wt in built.weights]
         return built, ctx
 
     @staticmethod
@@ -402,9 +399,8 @@ class Evaluator:
             expr, depth = stack.pop()
             nodes += 1
             if nodes > limits.MAX_EXPR_NODES or depth > limits.MAX_EXPR_NESTING:
-                which = "MAX_EXPR_NODES" if nodes > limits.MAX_EXPR_NODES else "MAX_EXPR_NESTING"
-                bound = limits.MAX_EXPR_NODES if which == "MAX_EXPR_NODES" else limits.MAX_EXPR_NESTING
-                what = f"{bound} nodes" if which == "MAX_EXPR_NODES" else f"{bound} levels deep"
+                what, which = ((f"{limits.MAX_EXPR_NODES} nodes", "MAX_EXPR_NODES") if nodes > limits.MAX_EXPR_NODES
+                               else (f"{limits.MAX_EXPR_NESTING} levels deep", "MAX_EXPR_NESTING"))
                 raise LimitError(f"{layer_name}: an output size or MAC count grew past {what} (limit: {which}); "
                                  f"give its symbols values with --set", span)
             stack.extend((arg, depth + 1) for arg in expr.args)

@@ -12,4 +12,5 @@ MAX_LAYERS = 200_000                # layer rows in one model
 MAX_TUPLE_ITEMS = 1_000             # items in one tuple / rank of a shape
 MAX_EXPR_NODES = 20_000             # nodes of one layer's shape or MACs expression after evaluation
 MAX_EXPR_NESTING = 100              # depth of such an expression; SymPy slows sharply on deep nesting
+MAX_RANGE_CHECKS = 10_000           # index values a rule made inside symbolic repeats is checked at
                                     # (e.g. floors nested by 30+ stride-2 layers; ResNet50 nests 5)

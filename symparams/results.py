@@ -10,7 +10,7 @@ import sympy
 from .expressions import as_expr
 
 from .errors import ConstraintError, SymparamsError
-from .results_types import Constraint, Weight
+from .results_types import Constraint
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,7 @@ class LayerRow:
         return replace(
             self,
             output_shapes=tuple(tuple(s(d) for d in shape) for shape in self.output_shapes),
-            weights=tuple(Weight(wt.name, tuple(s(d) for d in wt.shape), wt.trainable, wt.buffer)
-                          for wt in self.weights),
+            weights=tuple(wt.transform(rewrite) for wt in self.weights),
             macs=s(self.macs),
             block_outputs=tuple((path, tuple(tuple(s(d) for d in shape) for shape in shapes))
                                 for path, shapes in self.block_outputs),

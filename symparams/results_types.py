@@ -1,10 +1,12 @@
 """Small immutable records shared by the catalog, the evaluator and the results."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
+from . import limits
+from .errors import ConstraintError
 from .expressions import as_expr
 
 
@@ -21,12 +23,10 @@ class Weight:
     def size(self) -> sympy.Expr:
         return sympy.Mul(*self.shape) if self.shape else sympy.Integer(1)
 
-    def subs(self, mapping) -> "Weight":
-        return Weight(self.name, tuple(as_expr(d).xreplace(mapping) if mapping else d for d in self.shape),
-                      self.trainable, self.buffer)
+    def transform(self, rewrite) -> "Weight":
+        """The weight with `rewrite` applied to each dimension."""
+        return replace(self, shape=tuple(rewrite(as_expr(d)) for d in self.shape))
 
-
-MAX_RANGE_CHECKS = 10_000   # index values a rule inside symbolic repeats is checked at, once counts are numbers
 
 _ATTRIBUTE = {"positive": "is_positive", "integer": "is_integer", "nonnegative": "is_nonnegative"}
 
@@ -66,7 +66,7 @@ class Constraint:
         points = [()]
         for index, count in ranges:
             points = [p + ((index, v),) for p in points for v in range(int(count))]
-            if len(points) > MAX_RANGE_CHECKS:
+            if len(points) > limits.MAX_RANGE_CHECKS:
                 return None
         return [(p, self.expr.xreplace(dict(p))) for p in points]
 
@@ -82,6 +82,14 @@ class Constraint:
 
     def violated(self) -> bool:
         return self.violation() is not None
+
+    def enforce(self, pending: list, message) -> None:
+        """Raise ConstraintError(message) if the rule is broken already; keep it in `pending`
+        while it cannot be decided. `message` may be a callable: printing SymPy is slow."""
+        if self.violated():
+            raise ConstraintError(message() if callable(message) else message, self.span)
+        if not self.decided():
+            pending.append(self)
 
     def decided(self) -> bool:
         instances = self.instances()

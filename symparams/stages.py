@@ -26,7 +26,7 @@ import sympy
 
 from . import ast
 from .catalog.base import format_shape
-from .errors import ConstraintError, ShapeError
+from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
 from .text import expr_text
@@ -52,9 +52,6 @@ class WholeSize:
             return expr     # only roundings change: the rest reads the same after the round trip
         rewritten = sympy.powsimp(_substitute(expr, self.target, self.solution), deep=True)
         return rewritten.xreplace({self.whole: self.size})
-
-    def at(self, index, value) -> "WholeSize":
-        return WholeSize(self.size.xreplace({index: value}), self.target, self.solution, self.whole)
 
 
 def match_shapes(computed: tuple, stated: tuple, index=None):
@@ -162,15 +159,19 @@ def _substitute(expr, target, value):
 
 # ---- the repeat ------------------------------------------------------------------------------------
 
-def _memoized(rewrite):
-    """Neighbouring rows and their weights repeat the same sizes: rewrite each once."""
+def _rewriter(rewrites):
+    """The rewrites one after another, each distinct size once: neighbouring rows and their
+    weights repeat the same sizes."""
     done = {}
 
-    def once(expr):
+    def rewrite(expr):
         if expr not in done:
-            done[expr] = rewrite(expr)
+            result = expr
+            for step in rewrites:
+                result = step(result)
+            done[expr] = result
         return done[expr]
-    return once
+    return rewrite
 
 
 def _collapse_roundings(expr):
@@ -197,7 +198,7 @@ class Stage:
         return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
                       self.producer)
 
-    def enter(self, computed: Tensor | None, iteration, pass_rows: int, last=None) -> Tensor:
+    def enter(self, computed: Tensor, iteration, pass_rows: int, last=None) -> Tensor:
         """The stated input of `iteration`, once `computed` (the tensor entering the repeat,
         or the output of the pass whose rows start at `pass_rows`) is checked against it.
         Sizes that match only as whole numbers become constraints, and the pass's rows are
@@ -205,26 +206,24 @@ class Stage:
         (`last` = COUNT-1) records its constraints where they are strongest, at i = last."""
         stated = self.at(iteration)
         shown_stated = self.evaluator.display_shape(stated)
-        shown_computed = None if computed is None else self.evaluator.display_shape(computed)
-        conditions = None if computed is None else match_shapes(shown_computed, shown_stated, self.index)
+        shown_computed = self.evaluator.display_shape(computed)
+        conditions = match_shapes(shown_computed, shown_stated, self.index)
         if conditions is None:
             self._mismatch(shown_computed, shown_stated, iteration, last)
-        rows = self.evaluator.run.rows
-        if last is not None or iteration != 0:
-            # A pass's own sizes, nested roundings collapsed (exact): ceil(H/2**(i+1)), not
-            # floor(ceil(H/2**i)/2 + 1/2), in its rows and in sums that stay sums.
-            collapse = _memoized(_collapse_roundings)
-            rows[pass_rows:] = [row.transform(collapse) for row in rows[pass_rows:]]
+        # A pass's own sizes with nested roundings collapsed (exact): ceil(H/2**(i+1)), not
+        # floor(ceil(H/2**i)/2 + 1/2), in its rows and in sums that stay sums; then each
+        # size taken to be whole as the conditions require.
+        rewrites = [_collapse_roundings] if last is not None or iteration != 0 else []
+        rewrites += [condition.simplify for condition in conditions]
+        if rewrites:
+            rows = self.evaluator.run.rows
+            rewrite = _rewriter(rewrites)
+            rows[pass_rows:] = [row.transform(rewrite) for row in rows[pass_rows:]]
         for condition in conditions:
-            simplify = _memoized(condition.simplify)
-            rows[pass_rows:] = [row.transform(simplify) for row in rows[pass_rows:]]
             size = condition.size if last is None else condition.size.xreplace({self.index: last})
-            constraint = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
-            if constraint.violated():
-                raise ConstraintError(f"{self.label}: {constraint.description} (it comes to {expr_text(size)})",
-                                      self.stmt.stage_span)
-            if not constraint.decided():
-                self.evaluator.run.constraints.append(constraint)
+            rule = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
+            rule.enforce(self.evaluator.run.constraints,
+                         lambda: f"{self.label}: {rule.description} (it comes to {expr_text(size)})")
         return stated
 
     def _mismatch(self, computed, stated, iteration, last):
@@ -234,7 +233,7 @@ class Stage:
         else:
             source = "the tensor entering the repeat" if iteration == 0 else f"iteration {iteration - 1}"
             label = str(iteration)
-        found = "nothing" if computed is None else format_shape(tuple(canonical(d) for d in computed))
+        found = format_shape(tuple(canonical(d) for d in computed))
         raise ShapeError(
             f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
             f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "

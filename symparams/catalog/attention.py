@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import ConstraintError, ShapeError
+from ..errors import ShapeError
 from ..expressions import as_expr
 from ..results_types import Constraint
 from ..values import CHANNELS_FIRST, Tensor
@@ -68,11 +68,8 @@ def _require_equal(c, a, b, what, convention_rule=False):
 
 def _kept(c, kind, expr, what):
     """A rule checked now when it can be, else kept for subs (like Ctx.positive/divisible)."""
-    con = Constraint(kind, as_expr(expr), c.layer_name, what, c.span)
-    if con.violated():
-        raise ConstraintError(f"{c.layer_name}: {what} (it comes to {expr})", c.span)
-    if not con.decided():
-        c.constraints.append(con)
+    Constraint(kind, as_expr(expr), c.layer_name, what, c.span).enforce(
+        c.constraints, lambda: f"{c.layer_name}: {what} (it comes to {expr})")
 
 
 def _check_width(c, given, actual, keyword, which):

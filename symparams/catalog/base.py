@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 
 import sympy
 
-from ..errors import ArgumentError, ConstraintError, ConventionError, ShapeError, Span
+from ..errors import ArgumentError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
 from ..text import expr_text
@@ -429,10 +429,7 @@ class Ctx:
         if expr.is_positive:
             return expr
         c = Constraint("positive", expr, self.layer_name, what, self.span)
-        if c.violated():
-            raise ConstraintError(f"{self.layer_name}: {c.description} is {expr}, which is not positive", self.span)
-        if not c.decided():
-            self.constraints.append(c)
+        c.enforce(self.constraints, lambda: f"{self.layer_name}: {c.description} is {expr}, which is not positive")
         return expr
 
     def divisible(self, a, b, what):
@@ -440,10 +437,7 @@ class Ctx:
         if quotient.is_integer:
             return quotient
         c = Constraint("integer", quotient, self.layer_name, what, self.span)
-        if c.violated():
-            raise ConstraintError(f"{self.layer_name}: {c.description} ({a} / {b} is not an integer)", self.span)
-        if not c.decided():
-            self.constraints.append(c)
+        c.enforce(self.constraints, lambda: f"{self.layer_name}: {c.description} ({a} / {b} is not an integer)")
         return quotient
 
     def same_shapes(self, shapes, what: str):

@@ -80,9 +80,10 @@ def load_curve_model(spec, convention, values, defaults, xname):
 
 
 def _size_checks(net, x):
-    """The size rules that depend on x: (kind, expression) pairs."""
+    """The size rules that depend on x (the model's, and every output size must be positive)."""
     from ..expressions import as_expr
-    checks = [(c.kind, c.expr) for c in net.constraints if x in c.expr.free_symbols]
+    from ..results_types import Constraint
+    checks = [c for c in net.constraints if x in c.expr.free_symbols]
     seen = set()
     for row in net.layers:
         for shape in row.output_shapes:
@@ -90,17 +91,12 @@ def _size_checks(net, x):
                 d = as_expr(d)
                 if x in d.free_symbols and d not in seen:
                     seen.add(d)
-                    checks.append(("positive", d))
+                    checks.append(Constraint("positive", d, row.name, "an output size", row.span))
     return checks
 
 
 def _ok(checks, x, value) -> bool:
-    for kind, expr in checks:
-        e = expr.xreplace({x: value})
-        if (kind == "positive" and e.is_positive is False) or (kind == "integer" and e.is_integer is False) or \
-                (kind == "nonnegative" and e.is_nonnegative is False):
-            return False
-    return True
+    return not any(c.subs({x: value}).violated() for c in checks)
 
 
 def curve(net, xname: str, values, label: str | None = None) -> Curve:

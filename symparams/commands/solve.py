@@ -32,8 +32,6 @@ def _target(args):
 
 
 def run(args) -> str:
-    from dataclasses import replace
-
     from ..printers.json import expr_text
     figure, target = _target(args)
     net = load_model(args)
@@ -50,7 +48,7 @@ def run(args) -> str:
     for i, root in enumerate(solution.exact):
         row = {"exact": expr_text(root)}
         if solution.numeric:
-            rounded = replace(solution, exact=(root,), numeric=(solution.numeric[i],)).rounded
+            rounded = solution.round(solution.numeric[i])
             row.update(value=solution.numeric[i], rounded=rounded)
             row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
         rows.append(row)
@@ -69,8 +67,7 @@ def run(args) -> str:
             lines.append(f" {symbol.name} = {row['rounded']}   (≈ {row['value']:.6f}; exact: {row['exact']})")
             if solution.multiple > 1:
                 lines.append(f"   the nearest multiple of {solution.multiple}: {'; '.join(solution.reasons)}")
-            if "figure_at_rounded" in row:
-                lines.append(f"   {figure} at {symbol.name} = {row['rounded']}: {row['figure_at_rounded']}")
+            lines.append(f"   {figure} at {symbol.name} = {row['rounded']}: {row['figure_at_rounded']}")
         else:
             lines.append(f" {symbol.name} = {row['exact']}")
     if solution.note:
