@@ -11,6 +11,12 @@ from .program import LayerResult, Program, eval_layer, load, parse
 from .results import LayerRow, ModelResult
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(shell):
+    """`%load_ext symparams`: the `%%symparams` cell magic (symparams/commands/magic.py)."""
+    from .commands.magic import load_ipython_extension as load
+    load(shell)
 __all__ = ["parse", "load", "eval_layer", "latex", "Program", "ModelResult", "LayerRow", "LayerResult",
            "SymparamsError", "ParseError", "UnknownNameError", "ArgumentError", "ShapeError", "ConstraintError",
            "ConventionError", "LimitError"]
