@@ -105,7 +105,7 @@ def test_standalone_document_has_the_packages():
     for package in ("amsmath", "booktabs", "array", "longtable"):
         assert f"\\usepackage{{{package}}}" in doc
     assert doc.startswith("\\documentclass") and doc.rstrip().endswith("\\end{document}")
-    assert "\\begin{align*}" in doc and "\\begin{longtable}" in doc
+    assert "\\begin{align*}" in doc and "\\begin{tabular}" in doc    # 4 rows: a page holds them
 
 
 def compile_tex(tmp_path, name, tex):
@@ -148,3 +148,56 @@ def test_the_command_line_document_compiles_with_renamed_symbols(tmp_path):
     assert (code, err) == (0, "")
     assert r"n_{\mathrm{layer}} \left(12 d_{\mathrm{model}}^{2} + 13 d_{\mathrm{model}}\right)" in out
     compile_tex(tmp_path, "gpt2_cli", out)
+
+
+def compile_once(tmp_path, name, tex):
+    """One pdflatex run must give the finished document: no error and no request to rerun."""
+    (tmp_path / f"{name}.tex").write_text(tex)
+    p = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    problems = [line for line in log.splitlines() if line.startswith("!") or "Rerun to" in line
+                or "Rerun LaTeX" in line or line.startswith("Overfull \\vbox")]
+    assert p.returncode == 0 and not problems, f"{name}: {problems or p.stdout[-1500:]}"
+    return log
+
+
+# Rows of the table (layers shown + totals): a page holds 26; longer tables break across pages.
+@pytest.mark.parametrize("path, model, expand, environment", [
+    (TINY, "Tiny", False, "tabular"),                 # 4 layers
+    (GPT2, None, False, "tabular"),                   # 7 rows, GPT2Block once
+    (EXAMPLES / "resnet50.arch", None, False, "tabular"),     # 17 rows: stages as block calls
+    (EXAMPLES / "resnet50.arch", None, True, "longtable"),    # 177 layers expanded
+])
+def test_standalone_uses_a_longtable_only_for_a_table_a_page_cannot_hold(path, model, expand, environment):
+    tex = render(symparams.load(path).model(model), standalone=True, expand=expand)
+    assert f"\\begin{{{environment}}}" in tex
+    assert ("\\begin{longtable}" in tex) == (environment == "longtable")
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("path, model", [(TINY, "Tiny"), (GPT2, None), (EXAMPLES / "resnet50.arch", None)])
+def test_a_standalone_page_is_finished_after_one_pdflatex_run(tmp_path, path, model):
+    compile_once(tmp_path, "page", render(symparams.load(path).model(model), standalone=True))
+
+
+@needs_pdflatex
+@pytest.mark.parametrize("path, model, expand", [(TINY, "Tiny", False), (GPT2, None, True),
+                                                 (EXAMPLES / "resnet50.arch", None, True)])
+def test_a_beamer_deck_compiles_in_one_run_and_the_table_fits_the_frame(tmp_path, path, model, expand):
+    net = symparams.load(path).model(model)
+    frame = render(net, beamer=True, expand=expand)
+    assert frame.startswith("\\begin{frame}{Model ") and frame.endswith("\\end{frame}")
+    deck = render(net, beamer=True, standalone=True, expand=expand)
+    assert deck.startswith("\\documentclass{beamer}") and frame in deck
+    log = compile_once(tmp_path, "deck", deck)
+    assert "Output written on deck.pdf (1 page" in log.replace("\n", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--beamer"], "--standalone, --beamer and --formula go with --format latex"),
+    (["--format", "latex", "--beamer", "--formula", "params"], "--beamer shows the table; --formula gives"),
+])
+def test_beamer_usage_errors(args, message):
+    code, out, err = cli("summary", str(TINY), "--model", "Tiny", *args)
+    assert code == 2 and message in err

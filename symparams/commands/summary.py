@@ -26,6 +26,9 @@ def add_arguments(parser):
                         help="latex/markdown: write symbol NAME as LATEX, e.g. --latex-name 'd=d_{m}' (repeatable)")
     parser.add_argument("--standalone", action="store_true",
                         help="latex: a complete, compilable document (booktabs, amsmath)")
+    parser.add_argument("--beamer", action="store_true",
+                        help="latex: the table as a Beamer frame, scaled to the frame's width (with --standalone, "
+                             "a whole deck)")
     parser.add_argument("--formula", action="append", choices=FIGURES, metavar="FIGURE",
                         help=f"latex: only these totals as formulas ({', '.join(FIGURES)}); repeatable")
     parser.add_argument("--by", choices=("layer", "block"), default="layer",
@@ -85,14 +88,16 @@ def render(net, fmt: str, args=None) -> str:
     if fmt == "latex":
         from ..printers.latex_table import render as printer
         return printer(net, names=names, standalone=getattr(args, "standalone", False), expand=expand,
-                       figures=getattr(args, "formula", None))
+                       figures=getattr(args, "formula", None), beamer=getattr(args, "beamer", False))
     from ..printers.text import render_model
     return render_model(net, width=text_width(getattr(args, "width", None)), expand=expand, color=use_color())
 
 
 def run(args) -> str:
-    if args.format != "latex" and (args.standalone or args.formula):
-        raise UsageError("--standalone and --formula go with --format latex")
+    if args.format != "latex" and (args.standalone or args.formula or args.beamer):
+        raise UsageError("--standalone, --beamer and --formula go with --format latex")
+    if args.beamer and args.formula:
+        raise UsageError("--beamer shows the table; --formula gives formulas alone: choose one")
     if args.format not in ("latex", "markdown") and args.latex_name:
         raise UsageError("--latex-name goes with --format latex or markdown")
     if getattr(args, "by", "layer") == "block":

@@ -127,17 +127,24 @@ def equations(net, figures=("params", "macs"), names=None, width: int = 70) -> s
     return align(eqs, width, names, counts)
 
 
-def render(net, names=None, standalone: bool = False, expand=False, figures=None) -> str:
+def render(net, names=None, standalone: bool = False, expand=False, figures=None, beamer: bool = False) -> str:
     """`summary --format latex`: the table, or with `figures` just those formulas; `standalone`
-    wraps either in a compilable document (the table followed by the totals as equations)."""
+    wraps either in a compilable document (the table followed by the totals as equations);
+    `beamer` gives the table as a Beamer frame (with `standalone`, a whole deck)."""
     if figures:
         if not standalone and len(figures) == 1:
             return latex(tidy(getattr(net, figures[0]), count_symbols(net)), names, count_symbols(net))
         body = equations(net, figures, names)
         return document(body) if standalone else body
+    if beamer:
+        frame = beamer_frame(net, names, expand)
+        return beamer_document(frame, net.name) if standalone else frame
     if not standalone:
         return table(net, names, expand)
-    tex = table(net, names, expand, long=True)     # a longtable: it breaks across pages
+    # A tabular is right after one pdflatex run; a longtable (which breaks across pages) needs
+    # a second run to settle its column widths, so it is used only for a table a page cannot hold.
+    long = len(display_rows(net, expand)) > _ROWS_ON_A_PAGE
+    tex = table(net, names, expand, long=long)
     sym = _symbol_list(net, names)
     intro = f"{escape(net.convention)} convention"
     if sym:
@@ -147,6 +154,27 @@ def render(net, names=None, standalone: bool = False, expand=False, figures=None
             intro += " (declared defaults: " + ", ".join(given) + ")"
     body = "\n\n".join([intro, "{\\small\n" + tex + "\n}", equations(net, ("params", "macs"), names)])
     return document(body, landscape=True, title=f"Model {escape(net.name)}")
+
+
+_ROWS_ON_A_PAGE = 26     # body and total rows a landscape A4 page holds in \small, with room for wrapping
+
+
+def beamer_frame(net, names=None, expand=False) -> str:
+    """One frame holding the table, shrunk to the frame's width and height when it is larger
+    (never enlarged): graphicx's \\resizebox, whose arguments may name the box's own size."""
+    title = f"Model {escape(net.name)} ({escape(net.convention)} convention)"
+    return "\n".join([f"\\begin{{frame}}{{{title}}}", "\\centering\\scriptsize",
+                      "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%",
+                      "\\resizebox*{!}{\\ifdim\\totalheight>0.75\\textheight 0.75\\textheight\\else\\totalheight\\fi}{%",
+                      table(net, names, expand), "}}", "\\end{frame}"])
+
+
+def beamer_document(frames: str, title: str) -> str:
+    """A compilable Beamer deck around `frames`; `bookmark` writes the PDF outline in the same run,
+    so one pdflatex run gives the finished slides (hyperref alone asks for a rerun)."""
+    return "\n".join([r"\documentclass{beamer}", r"\usepackage{amsmath}", r"\usepackage{booktabs}",
+                      r"\usepackage{array}", r"\usepackage{bookmark}", r"\setbeamertemplate{navigation symbols}{}",
+                      f"\\title{{{escape(title)}}}", r"\begin{document}", frames, r"\end{document}"]) + "\n"
 
 
 def _symbol_list(net, names):
