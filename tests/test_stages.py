@@ -427,7 +427,7 @@ def test_the_stage_example_of_the_language_reference_works_as_written():
     from support import ROOT
     text = (ROOT / "docs" / "LANGUAGE.md").read_text()
     section = text[text.index("### 6.1"):text.index("## 7.")]
-    blocks = [b for b in section.split("```")[1::2] if "model " in b]
+    blocks = [b.removeprefix("arch") for b in section.split("```")[1::2] if "model " in b]   # ```arch fences
     assert blocks, "LANGUAGE.md §6.1 has no model example"
     for block in blocks:
         net = symparams.parse(block).model()
