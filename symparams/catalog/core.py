@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sympy
 
+from ..values import CHANNELS_FIRST
 from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
                    prod, shapes_equal, w, when)
 
@@ -149,8 +150,15 @@ def _elementwise_merge(name, *aliases, exactly=None):
         if len(c.inputs) < 2 or (exactly and len(c.inputs) != exactly):
             wanted = f"exactly {exactly}" if exactly else "at least 2"
             c.fail(f"needs {wanted} tensors (the incoming one and the arguments), found {len(c.inputs)}")
-        return Built(_broadcast(c, [t.shape for t in c.inputs], f"cannot {name} tensors of shapes"))
+        return Built(_broadcast(c, [t.shape for t in c.inputs], f"cannot {name} tensors of shapes"),
+                     layout=_merged_layout(c))
     return build
+
+
+def _merged_layout(c):
+    """The layout of the first input that has one: a layout-free tensor (a `parameter`, a
+    sequence) merged with a feature map takes the map's layout, whichever comes first."""
+    return next((t.layout for t in c.inputs if t.layout is not None), None)
 
 
 def _broadcast(c, shapes, what):
@@ -184,21 +192,25 @@ def concatenate(c):
     if len(c.inputs) < 2:
         c.fail(f"needs at least 2 tensors (the incoming one and the arguments), found {len(c.inputs)}")
     c.need_rank(1)
-    rank = c.x.rank
+    rank, layout = c.x.rank, _merged_layout(c)
     if c.a.axis is None:
-        index = 0 if c.channels_first else rank - 1
+        index = 0 if layout == CHANNELS_FIRST else rank - 1
     else:
         index = c.axis(c.a.axis)
     for t in c.inputs[1:]:
         if t.rank != rank:
+            longer = t.shape if t.rank > rank else c.shape
+            hint = (" (shapes here have no batch axis: a tensor that is the same for every example, such as "
+                    "a parameter, is written without it, as (1, d) for PyTorch's (1, 1, d))"
+                    if abs(t.rank - rank) == 1 and longer[0] == 1 else "")
             c.fail(f"cannot concatenate shapes {format_shape(c.shape)} and {format_shape(t.shape)} "
-                   f"of different ranks", error=_shape_error())
+                   f"of different ranks{hint}", error=_shape_error())
         rest_a = c.shape[:index] + c.shape[index + 1:]
         rest_b = t.shape[:index] + t.shape[index + 1:]
         c.same_shapes([rest_a, rest_b], f"cannot concatenate {format_shape(c.shape)} and "
                                         f"{format_shape(t.shape)} on axis {index + 1}: the other axes differ")
     joined = sympy.Add(*[t.shape[index] for t in c.inputs])
-    return Built(c.shape[:index] + (joined,) + c.shape[index + 1:])
+    return Built(c.shape[:index] + (joined,) + c.shape[index + 1:], layout=layout)
 
 
 def _shape_error():
