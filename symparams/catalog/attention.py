@@ -24,8 +24,8 @@ from ..errors import ShapeError
 from ..expressions import as_expr
 from ..results_types import Constraint
 from ..values import CHANNELS_FIRST, Tensor
-from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, OneOf, Optional, P, format_shape, prod, w,
-                   when)
+from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P, format_shape,
+                   prod, shapes_equal, w, when)
 from .core import layer
 
 # ---- helpers -----------------------------------------------------------------
@@ -137,6 +137,30 @@ def _width(c):
     return _split(c.x)[1]
 
 
+# Per-projection biases (Whisper's k_proj has none): each defaults to use_bias.
+ROLES = ("query", "key", "value", "output")
+_PROJECTION_BIASES = tuple(K(f"{role}_bias", Optional(BOOL), None) for role in ROLES)
+
+
+def _bias_flags(c, use_bias) -> dict:
+    """role -> whether that projection has a bias."""
+    flags = {role: getattr(c.a, f"{role}_bias") for role in ROLES}
+    return {role: use_bias if flag is None else flag for role, flag in flags.items()}
+
+
+def _check_attention_bias(c, bias, scores):
+    """An additive bias on the attention scores (T5's relative position bias): its shape
+    must be the scores' (heads, T, S), or broadcast to it (an axis of size 1, or missing)."""
+    if bias is None:
+        return
+    shape = bias.shape
+    fits = len(shape) <= len(scores) and all(
+        d == 1 or shapes_equal((d,), (s,)) for d, s in zip(reversed(shape), reversed(scores)))
+    if not fits:
+        c.fail(f"attention_bias has shape {format_shape(shape)}, which does not broadcast to the attention "
+               f"scores' shape (heads, T, S) = {format_shape(scores)}", "attention_bias", error=ShapeError)
+
+
 @layer("multi_head_attention", "MultiHeadAttention", "MultiheadAttention", inputs="many", input_size=_width,
        params=[P("num_heads", SIZE),
                P("key_dim", Optional(SIZE), None),
@@ -152,7 +176,8 @@ def _width(c):
                P("vdim", Optional(SIZE), None),
                P("add_bias_kv", BOOL, False),
                P("add_zero_attn", BOOL, False),
-               *_NO_EFFECT])
+               *_NO_EFFECT, *_PROJECTION_BIASES,
+               K("attention_bias", Optional(TENSOR), None)])
 def multi_head_attention(c):
     """Multi-head dot-product attention (Keras MultiHeadAttention, PyTorch nn.MultiheadAttention).
 
@@ -174,6 +199,14 @@ def multi_head_attention(c):
     (key_dim = embed_dim / num_heads; positional arguments follow Keras's order).
     While the key/value widths are symbols not provably equal to E the PyTorch names are the
     separate q/k/v_proj_weight ones (the count is the same either way).
+
+    query_bias=, key_bias=, value_bias=, output_bias= (each defaulting to use_bias) drop or keep
+    one projection's bias. When they differ, nn.MultiheadAttention cannot hold them and the torch
+    names are those of Hugging Face's attention modules (Whisper, BART): q_proj.weight (E, E),
+    k_proj.weight (E, d_k), v_proj.weight (E, d_v), out_proj.weight (E, E), each with its .bias
+    when it has one. Keras lists its kernels, with the biases that are kept.
+    attention_bias=TENSOR is added to the scores (T5's relative position bias): its shape must be
+    (h, T, S) or broadcast to it; no params, no MACs (an addition).
 
     MACs: T*d_q*h*key_dim + S*d_k*h*key_dim + S*d_v*h*value_dim + T*h*value_dim*out (projections)
     + T*S*h*key_dim + T*S*h*value_dim (scores and weighted sum), with T, S the products of the
@@ -221,13 +254,16 @@ def multi_head_attention(c):
                  + T * (S + extra_keys) * h * kd + T * (S + extra_keys) * h * vd)
         return total + (T * dq * h * vd if a.use_gate else 0)
 
+    bias = _bias_flags(c, a.use_bias)
+    _check_attention_bias(c, a.attention_bias, (h, *tq, *tv))
+
     def keras():
         gate = when(a.use_gate, w("kernel", (dq, h, vd)), *when(a.use_bias, w("bias", (h, vd))))
-        return [w("kernel", (dq, h, kd)), *when(a.use_bias, w("bias", (h, kd))),
-                w("kernel", (dk, h, kd)), *when(a.use_bias, w("bias", (h, kd))),
+        return [w("kernel", (dq, h, kd)), *when(bias["query"], w("bias", (h, kd))),
+                w("kernel", (dk, h, kd)), *when(bias["key"], w("bias", (h, kd))),
                 *gate,
-                w("kernel", (dv, h, vd)), *when(a.use_bias, w("bias", (h, vd))),
-                w("kernel", (h, vd, *out_axes)), *when(a.use_bias, w("bias", tuple(out_axes)))]
+                w("kernel", (dv, h, vd)), *when(bias["value"], w("bias", (h, vd))),
+                w("kernel", (h, vd, *out_axes)), *when(bias["output"], w("bias", tuple(out_axes)))]
 
     def torch():
         E = dq
@@ -250,17 +286,32 @@ def multi_head_attention(c):
                            convention_rule=True)
         if a.use_gate:
             c.cannot_express("PyTorch's MultiheadAttention has no gate (use_gate=true)")
+        bias_kv = when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E)))
+        if len(set(bias.values())) > 1:
+            return [*_separate_projections(bias, (E, E, dk, dv), E), *bias_kv]
         same = _decide_equal(dk, E) is True and _decide_equal(dv, E) is True
         proj = [w("in_proj_weight", (3 * E, E))] if same else [
             w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
-        return [*proj, *when(a.use_bias, w("in_proj_bias", (3 * E,))),
-                *when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E))),
+        return [*proj, *when(a.use_bias, w("in_proj_bias", (3 * E,))), *bias_kv,
                 w("out_proj.weight", (E, E)), *when(a.use_bias, w("out_proj.bias", (E,)))]
 
     weights = c.pick(keras, torch)
     shape, layout = _output(c, query, tq, out_axes)
     # in the torch convention the head size is E / h (checked above): figures in terms of E
     return Built(shape, weights, macs(kd, vd) if c.keras else macs(dq / h, dq / h), layout=layout)
+
+
+def _separate_projections(bias, widths, inner, names=("q_proj", "k_proj", "v_proj", "out_proj")):
+    """Hugging Face's attention modules (Whisper, BART, Llama): one Linear per projection, each
+    with its own bias or none. widths: (output width, query, key, value input widths);
+    inner: the heads' total width (q and k/v rows, the output's columns)."""
+    out, dq, dk, dv = widths
+    rows = inner if isinstance(inner, tuple) else (inner, inner)   # (query rows, key/value rows)
+    shapes = ((rows[0], dq), (rows[1], dk), (rows[1], dv), (out, rows[0]))
+    weights = []
+    for name, role, (r, cols) in zip(names, ROLES, shapes):
+        weights += [w(f"{name}.weight", (r, cols)), *when(bias[role], w(f"{name}.bias", (r,)))]
+    return weights
 
 
 def _output(c, query, tq, out_axes):
@@ -281,11 +332,12 @@ def _output(c, query, tq, out_axes):
        params=[P("head_dim", SIZE),
                P("num_query_heads", SIZE, REQUIRED, "num_attention_heads"),
                P("num_key_value_heads", SIZE),
-               P("use_bias", BOOL, True, "bias", "attention_bias"),
+               P("use_bias", BOOL, True, "bias"),
                P("key", Optional(TENSOR), None),
                P("value", Optional(TENSOR), None),
                P("use_gate", BOOL, False),
-               *_NO_EFFECT])
+               *_NO_EFFECT, *_PROJECTION_BIASES,
+               K("attention_bias", Optional(OneOf((BOOL, TENSOR))), None)])
 def grouped_query_attention(c):
     """Grouped-query attention (Keras GroupQueryAttention): num_query_heads query heads share
     num_key_value_heads key/value heads, each head_dim wide. Query (T, d), value (S, d),
@@ -301,6 +353,10 @@ def grouped_query_attention(c):
     q_proj.weight (hq*head_dim, d), k_proj.weight (hkv*head_dim, d_k),
     v_proj.weight (hkv*head_dim, d), o_proj.weight (d, hq*head_dim), and q_proj.bias, k_proj.bias,
     v_proj.bias, o_proj.bias when use_bias. Rotary position embeddings have no parameters.
+    query_bias=, key_bias=, value_bias=, output_bias= (each defaulting to use_bias) keep or drop one
+    projection's bias (Qwen2: biases on q, k, v only). attention_bias=TENSOR is an additive bias
+    on the scores, of shape (hq, T, S) or broadcasting to it; attention_bias=true/false is
+    Hugging Face's LlamaConfig name for use_bias and means that.
 
     MACs: T*d*hq*head_dim (query) + S*d_k*hkv*head_dim (key) + S*d*hkv*head_dim (value)
     + T*hq*head_dim*d (output) + 2*T*S*hq*head_dim (scores and weighted sum, after the key/value
@@ -319,22 +375,26 @@ def grouped_query_attention(c):
             + 2 * T * S * hq * hd)
     if a.use_gate:
         macs += T * d * hq * hd
+    use_bias, scores_bias = a.use_bias, a.attention_bias
+    if isinstance(scores_bias, bool):     # Hugging Face's LlamaConfig(attention_bias=...) means use_bias
+        if a.given("use_bias"):
+            c.fail("attention_bias=true/false is Hugging Face's name for use_bias; give only one", "attention_bias")
+        use_bias, scores_bias = scores_bias, None
+    bias = _bias_flags(c, use_bias)
+    _check_attention_bias(c, scores_bias, (hq, *tq, *tv))
 
     def keras():
-        gate = when(a.use_gate, w("kernel", (d, hq, hd)), *when(a.use_bias, w("bias", (hq, hd))))
-        return [w("kernel", (d, hq, hd)), *when(a.use_bias, w("bias", (hq, hd))),
-                w("kernel", (dk, hkv, hd)), *when(a.use_bias, w("bias", (hkv, hd))),
+        gate = when(a.use_gate, w("kernel", (d, hq, hd)), *when(use_bias, w("bias", (hq, hd))))
+        return [w("kernel", (d, hq, hd)), *when(bias["query"], w("bias", (hq, hd))),
+                w("kernel", (dk, hkv, hd)), *when(bias["key"], w("bias", (hkv, hd))),
                 *gate,
-                w("kernel", (dv, hkv, hd)), *when(a.use_bias, w("bias", (hkv, hd))),
-                w("kernel", (hq, hd, d)), *when(a.use_bias, w("bias", (d,)))]
+                w("kernel", (dv, hkv, hd)), *when(bias["value"], w("bias", (hkv, hd))),
+                w("kernel", (hq, hd, d)), *when(bias["output"], w("bias", (d,)))]
 
     def torch():
         if a.use_gate:
             c.cannot_express("the Llama-style attention has no gate (use_gate=true)")
-        out = []
-        for name, rows, cols in (("q_proj", hq * hd, d), ("k_proj", hkv * hd, dk), ("v_proj", hkv * hd, dv),
-                                 ("o_proj", d, hq * hd)):
-            out += [w(f"{name}.weight", (rows, cols)), *when(a.use_bias, w(f"{name}.bias", (rows,)))]
-        return out
+        return _separate_projections(bias, (d, d, dk, dv), (hq * hd, hkv * hd),
+                                     names=("q_proj", "k_proj", "v_proj", "o_proj"))
 
     return Built((*tq, d), c.pick(keras, torch), macs, layout=None)
