@@ -43,6 +43,9 @@ def test_multi_head_attention_biases(keywords, biases, convention):
     # uniform biases: nn.MultiheadAttention's own names
     ("", ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]),
     (", use_bias=false", ["in_proj_weight", "out_proj.weight"]),
+    (", query_bias=false, key_bias=false, value_bias=false, output_bias=false", ["in_proj_weight", "out_proj.weight"]),
+    (", use_bias=false, query_bias=true, key_bias=true, value_bias=true, output_bias=true",
+     ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]),
     # they differ: one Linear per projection, as Hugging Face's WhisperAttention
     (", key_bias=false", ["q_proj.weight", "q_proj.bias", "k_proj.weight", "v_proj.weight", "v_proj.bias",
                           "out_proj.weight", "out_proj.bias"]),

@@ -292,8 +292,9 @@ def multi_head_attention(c):
         same = _decide_equal(dk, E) is True and _decide_equal(dv, E) is True
         proj = [w("in_proj_weight", (3 * E, E))] if same else [
             w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
-        return [*proj, *when(a.use_bias, w("in_proj_bias", (3 * E,))), *bias_kv,
-                w("out_proj.weight", (E, E)), *when(a.use_bias, w("out_proj.bias", (E,)))]
+        uniform = bias["query"]        # all four agree here (use_bias=true with every *_bias=false: none)
+        return [*proj, *when(uniform, w("in_proj_bias", (3 * E,))), *bias_kv,
+                w("out_proj.weight", (E, E)), *when(uniform, w("out_proj.bias", (E,)))]
 
     weights = c.pick(keras, torch)
     shape, layout = _output(c, query, tq, out_axes)
