@@ -8,7 +8,7 @@ from .errors import (ArgumentError, ConstraintError, ConventionError, LimitError
                      SymparamsError, UnknownNameError)
 from .printers.latex import latex
 from .program import LayerResult, Program, eval_layer, load, parse
-from .results import LayerRow, ModelResult
+from .model import LayerRow, ModelResult
 
 __version__ = "0.1.0"
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import sympy
-
 from . import ast
-from .errors import ArgumentError, SymparamsError, UnknownNameError, did_you_mean
-from .evaluator import CONVENTIONS, Evaluator, make_symbol
-from .expressions import ExpressionEvaluator, is_expr
-from .parser import parse_call, parse_expression, parse_module
-from .results import ModelResult
+from .errors import SymparamsError, UnknownNameError, did_you_mean
+from .evaluator import CONVENTIONS, Evaluator
+from .inputs import as_value, parse_value
+from .model import ModelResult
+from .parser import parse_call, parse_module
 
 
 class Program:
@@ -48,7 +46,7 @@ class Program:
         if unused:
             raise ValueError(f"model {definition.name} has no symbol {', '.join(unused)} "
                              f"(its symbols: {', '.join(result.symbols) or 'none'})")
-        return result
+        return ModelResult.of(result)
 
     def _definition(self, name):
         models = [d for d in self.module.definitions if d.kind == "model"]
@@ -88,39 +86,6 @@ def load(path) -> Program:
     path = Path(path)
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
     return parse(text, str(path))
-
-
-def parse_value(text: str, declared: dict | None = None) -> sympy.Expr:
-    """A --set value such as `64*h` or `1e9`: an expression over free symbols, built safely."""
-    node = parse_expression(text)
-    declared = declared or {}
-
-    def resolve(name_node):
-        return make_symbol(name_node.id, declared)
-    try:
-        value = ExpressionEvaluator(resolve)(node)
-    except SymparamsError as err:
-        raise err.located(text, None) from None
-    if not is_expr(value):
-        raise ArgumentError(f"expected a number or expression, found {value!r}", None, text)
-    return value
-
-
-def as_value(v) -> sympy.Expr:
-    """A value given through the API (subs, values=, the REPL) as a SymPy expression:
-    an int, a float, a SymPy object, or text parsed as an expression of the language.
-    Misuse raises TypeError, as the API does everywhere."""
-    if isinstance(v, bool):
-        raise TypeError("a value must be a number or expression, not a bool")
-    if isinstance(v, int):
-        return sympy.Integer(v)
-    if isinstance(v, float):
-        return sympy.Integer(int(v)) if v.is_integer() else sympy.Rational(v)
-    if isinstance(v, sympy.Basic):
-        return v
-    if isinstance(v, str):
-        return parse_value(v)
-    raise TypeError(f"a value must be a number or expression, not {type(v).__name__}")
 
 
 def eval_layer(call: str, input, convention: str = "keras", layout: str | None = None) -> "LayerResult":
@@ -185,3 +150,4 @@ class LayerResult:
 
     def __repr__(self):
         return f"<LayerResult {self.type}: params={self.params}, output_shape={self.output_shape}>"
+__all__ = ["Program", "LayerResult", "parse", "load", "eval_layer", "parse_value", "as_value"]

@@ -9,7 +9,7 @@ import sympy
 
 from .expressions import as_expr
 
-from .errors import ConstraintError, SymparamsError
+from .errors import ConstraintError
 from .results_types import Constraint
 
 
@@ -116,22 +116,6 @@ class LayerRow:
             weight_repeat=(None if self.weight_repeat is None else
                            tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
 
-    def __repr__(self):
-        from .printers.notebook import row_repr
-        return row_repr(self)
-
-    def _repr_latex_(self):
-        from .printers.notebook import row_latex
-        return row_latex(self)
-
-    def _repr_markdown_(self):
-        from .printers.notebook import row_markdown
-        return row_markdown(self)
-
-    def _repr_html_(self):
-        from .printers.notebook import row_html
-        return row_html(self)
-
 
 def _nice(expr) -> sympy.Expr:
     """`f*(C*k**2 + 1)` rather than `C*f*k**2 + f`: pull out common factors only."""
@@ -139,7 +123,8 @@ def _nice(expr) -> sympy.Expr:
 
 
 class ModelResult:
-    """A model's figures in one convention. Every figure is a SymPy expression."""
+    """A model's figures in one convention, as the evaluator records them. Every figure is a SymPy
+    expression. The methods that call analyses and printers are on the facade (symparams.model)."""
 
     def __init__(self, name, convention, rows, output_shapes, constraints=(), parameters=(), defaults=None,
                  source=None, filename=None):
@@ -242,7 +227,7 @@ class ModelResult:
             if name not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
                 raise ValueError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
-            replacements[by_name[name]] = _to_expr(value)
+            replacements[by_name[name]] = self._value(value)
         rows = tuple(row.subs(replacements) for row in self.layers)
         constraints = []
         for c in self.constraints:
@@ -259,9 +244,14 @@ class ModelResult:
                     if as_expr(d).is_positive is False:
                         self._constraint_error(Constraint("positive", d, row.name, "an output size", row.span), d)
         remaining = tuple(p for p in self.parameters if p not in replacements)
-        return ModelResult(self.name, self.convention, rows,
+        return type(self)(self.name, self.convention, rows,
                            [tuple(as_expr(d).xreplace(replacements) for d in s) for s in self._output_shapes],
                            constraints, remaining, self.defaults, self.source, self.filename)
+
+    @staticmethod
+    def _value(value) -> sympy.Expr:
+        """A value given to `subs`: an int or a SymPy expression here; the facade reads text too."""
+        return as_expr(value)
 
     def with_defaults(self) -> "ModelResult":
         """Substitute the defaults the model declares for its parameters."""
@@ -277,100 +267,5 @@ class ModelResult:
             message = f"{constraint.layer}: {constraint.description} becomes {expr}{where}, which is not positive"
         raise ConstraintError(message, constraint.span, self.source, self.filename)
 
-    # ---- presentation -------------------------------------------------------
-    def as_dict(self) -> dict:
-        from .printers.json import model_dict
-        return model_dict(self)
 
-    def summary(self) -> str:
-        from .printers.text import render_model
-        return render_model(self)
-
-    def __repr__(self):
-        from .printers.notebook import model_repr
-        return model_repr(self)
-
-    def _repr_latex_(self):
-        from .printers.notebook import model_latex
-        return model_latex(self)
-
-    def _repr_markdown_(self):
-        from .printers.notebook import model_markdown
-        return model_markdown(self)
-
-    def _repr_html_(self):
-        from .printers.notebook import model_html
-        return model_html(self)
-
-    # ---- formulas: breakdown, algebra, comparison, sweeps (symparams.breakdown/algebra/compare/sweep) --
-    def breakdown(self) -> list:
-        """Rows per top-level block call, layer and repeat (Kaplan et al. 2020, Table 1 style)."""
-        from .breakdown import breakdown
-        return breakdown(self)
-
-    def _sym(self, symbol) -> sympy.Symbol:
-        return symbol if isinstance(symbol, sympy.Symbol) else self.symbol(symbol)
-
-    def simplify(self, figure: str = "params") -> sympy.Expr:
-        from .algebra import tidy
-        return tidy(getattr(self, figure))
-
-    def expand(self, figure: str = "params") -> sympy.Expr:
-        return sympy.expand(getattr(self, figure))
-
-    def factor(self, figure: str = "params") -> sympy.Expr:
-        return sympy.factor(getattr(self, figure))
-
-    def collect(self, symbol, figure: str = "params") -> sympy.Expr:
-        from .algebra import collect
-        return collect(getattr(self, figure), self._sym(symbol))
-
-    def diff(self, symbol, figure: str = "params") -> sympy.Expr:
-        """∂figure/∂symbol: net.diff("L") is one block's parameters for a `repeat L` model."""
-        from .algebra import diff
-        return diff(getattr(self, figure), self._sym(symbol))
-
-    def leading_term(self, symbol, figure: str = "params") -> sympy.Expr:
-        """The dominant term as `symbol` grows: 12*L*d**2 for a GPT's params in d."""
-        from .algebra import leading_term
-        return leading_term(getattr(self, figure), self._sym(symbol))
-
-    def solve(self, symbol, multiple_of: int | None = None, **target):
-        """net.solve("d", params=1e9): the positive real roots (algebra.Solution: .exact, .value,
-        .rounded). `.rounded` is a multiple of what the model's size rules need (d/h whole makes
-        d a multiple of h once h is a number) and of `multiple_of` if given."""
-        from .algebra import required_multiple, solve
-        if len(target) != 1:
-            raise TypeError("solve() takes one target, e.g. params=1e9 or macs=4e12")
-        (figure, value), = target.items()
-        if figure not in ("params", "trainable", "non_trainable", "buffers", "macs", "flops"):
-            raise TypeError(f"solve() cannot target {figure!r}")
-        if multiple_of is not None and (isinstance(multiple_of, bool) or not isinstance(multiple_of, int)
-                                        or multiple_of < 1):
-            raise ValueError(f"multiple_of must be a positive int, not {multiple_of!r}")
-        unknown = self._sym(symbol)
-        step, reasons = required_multiple(self.constraints, unknown)
-        if multiple_of is not None and multiple_of > 1:
-            step = int(sympy.ilcm(step, multiple_of))
-            reasons += (f"a multiple of {multiple_of} was asked for",)
-        return solve(getattr(self, figure), unknown, _to_expr(value), step, reasons)
-
-    def compare(self, other: "ModelResult"):
-        """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""
-        from .compare import compare
-        return compare(self, other)
-
-    def sweep(self, figures=("params", "macs"), **vary) -> dict:
-        """net.sweep(d="128:4096:128") or net.sweep(d=numpy_array): {name: numpy array} (needs numpy)."""
-        from .sweep import numpy, parse_range, sweep
-        np = numpy()
-        ranges = {name: parse_range(v) if isinstance(v, str) else np.asarray(v) for name, v in vary.items()}
-        return sweep(self, ranges, figures)
-
-
-def _to_expr(value):
-    from .program import as_value
-    return as_value(value)
-
-
-__all__ = ["LayerRow", "ModelResult", "RepeatContext", "SymparamsError"]
+__all__ = ["LayerRow", "ModelResult", "RepeatContext", "aggregate", "sum_over_index"]

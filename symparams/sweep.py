@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 
 from .errors import SymparamsError
+from .inputs import parse_value
 from .text import expr_text
 
 FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
@@ -23,7 +24,6 @@ def numpy():
 
 
 def _number(text: str):
-    from .program import parse_value
     value = parse_value(text.strip())
     if value.free_symbols or not value.is_number:
         raise SymparamsError(f"a sweep value must be a number, found {text.strip()!r}")
@@ -149,29 +149,3 @@ def sweep(net, vary: dict, figures=("params", "macs")) -> dict:
             raise SymparamsError(f"unknown figure {figure!r}; choose from {', '.join(FIGURES)}")
         out[figure] = evaluate(getattr(net, figure), columns, by_name)
     return out
-
-
-# ---- rendering ------------------------------------------------------------------------------------
-
-def _cell(v) -> str:
-    return repr(float(v)) if isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f" \
-        else str(int(v))
-
-
-def render_csv(table: dict) -> str:
-    # str of Python ints and floats: exact digits, shortest round-tripping floats.
-    texts = [list(map(str, column.tolist())) for column in table.values()]
-    return "\n".join([",".join(table), *map(",".join, zip(*texts))])
-
-
-def render_text(net, table: dict) -> str:
-    from .printers.text import table as box
-    names = list(table)
-    cols = [table[n] for n in names]
-    rows = [tuple(_cell(c[i]) for c in cols) for i in range(len(cols[0]))]
-    return f"Sweep: {net.name}   convention: {net.convention}   {len(rows)} points\n" + box(names, rows)
-
-
-def as_dict(net, table: dict) -> dict:
-    return {"model": net.name, "convention": net.convention, "columns": list(table),
-            "rows": [list(r) for r in zip(*[c.tolist() for c in table.values()])]}

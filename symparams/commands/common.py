@@ -31,7 +31,7 @@ def split_top_level(text: str) -> list[str]:
 def parse_sets(items) -> dict:
     """--set NAME=VALUE (repeatable, comma-separated): values are expressions."""
     from ..errors import SymparamsError
-    from ..program import parse_value
+    from ..inputs import parse_value
     values = {}
     for item in items or ():
         for part in split_top_level(item):

@@ -22,12 +22,15 @@ def _load(spec, values, args):
 
 
 def run(args) -> str:
-    from ..compare import as_dict, compare, render_text
+    from ..compare import compare
     shared = parse_sets(args.set)
     a = _load(args.a, {**shared, **parse_sets(args.set_a)}, args)
     b = _load(args.b, {**shared, **parse_sets(args.set_b)}, args)
     result = compare(a, b)
     if args.format == "json":
         import json
-        return json.dumps(as_dict(result), indent=1)
-    return render_text(result)
+
+        from ..printers.json import comparison_dict
+        return json.dumps(comparison_dict(result), indent=1)
+    from ..printers.text import render_comparison
+    return render_comparison(result)

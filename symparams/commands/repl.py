@@ -28,7 +28,7 @@ def add_arguments(parser):
 
 
 def _number(value):
-    from ..program import as_value
+    from ..inputs import as_value
     return as_value(value)
 
 
@@ -40,7 +40,7 @@ def namespace(net) -> dict:
     from ..expressions import as_expr
     from ..printers.latex import latex
     from ..printers.text import render_model
-    from ..results import ModelResult
+    from ..model import ModelResult
 
     symbols = {name: net.symbol(name) for name in net.symbols}
 

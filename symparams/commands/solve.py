@@ -20,7 +20,7 @@ def add_arguments(parser):
 
 def _target(args):
     from ..errors import SymparamsError
-    from ..program import parse_value
+    from ..inputs import parse_value
     for figure in TARGETS:
         text = getattr(args, figure)
         if text is not None:

@@ -107,13 +107,17 @@ def run(args) -> str:
 
 def render_by_block(net, fmt: str) -> str:
     """--by block: symparams.breakdown (Kaplan et al. 2020, Table 1 style)."""
-    from ..breakdown import as_dict, breakdown, render_markdown, render_text
+    from ..breakdown import breakdown
     if fmt == "latex":
         raise UsageError("--by block prints text, markdown or json, not latex")
     rows = breakdown(net)
     if fmt == "json":
         import json
-        return json.dumps(as_dict(net, rows), indent=1)
+
+        from ..printers.json import breakdown_dict
+        return json.dumps(breakdown_dict(net, rows), indent=1)
     if fmt == "markdown":
-        return render_markdown(net, rows)
-    return render_text(net, rows)
+        from ..printers.markdown import render_breakdown
+        return render_breakdown(net, rows)
+    from ..printers.text import render_breakdown
+    return render_breakdown(net, rows)

@@ -20,7 +20,7 @@ def add_arguments(parser):
 
 def run(args) -> str:
     from ..errors import SymparamsError
-    from ..sweep import FIGURES, as_dict, numpy, parse_range, render_csv, render_text, sweep
+    from ..sweep import FIGURES, numpy, parse_range, sweep
     numpy()
     figures = [f.strip() for f in args.of.split(",") if f.strip()]
     bad = [f for f in figures if f not in FIGURES]
@@ -41,8 +41,12 @@ def run(args) -> str:
     net = load_model(args)
     table = sweep(net, vary, figures)
     if args.format == "csv":
-        return render_csv(table)
+        from ..printers.csv import render_sweep
+        return render_sweep(table)
     if args.format == "json":
         import json
-        return json.dumps(as_dict(net, table))
-    return render_text(net, table)
+
+        from ..printers.json import sweep_dict
+        return json.dumps(sweep_dict(net, table))
+    from ..printers.text import render_sweep
+    return render_sweep(net, table)

@@ -49,5 +49,33 @@ def model_dict(net) -> dict:
     }
 
 
+def breakdown_dict(net, rows) -> dict:
+    """`summary --by block --format json`: symparams.breakdown's rows."""
+    return {"model": net.name, "convention": net.convention, "symbols": net.symbols, "by": "block",
+            "params": expr_text(net.params), "macs": expr_text(net.macs),
+            "parts": [{"part": r.label, "kind": r.kind, "count": expr_text(r.count),
+                       "params_one": expr_text(r.params_one), "params": expr_text(r.params),
+                       "share": expr_text(r.share), **({"percent": r.percent} if r.percent is not None else {}),
+                       "macs_one": expr_text(r.macs_one), "macs": expr_text(r.macs), "layers": list(r.layers)}
+                      for r in rows]}
+
+
+def comparison_dict(c) -> dict:
+    """A symparams.compare.Comparison."""
+    def fig(f):
+        return {"a": expr_text(f.a), "b": expr_text(f.b), "difference": expr_text(f.difference),
+                "ratio": None if f.ratio is None else expr_text(f.ratio)}
+    return {"a": c.a_name, "b": c.b_name, **{f.figure: fig(f) for f in c.figures},
+            "same_structure": c.same_structure,
+            "layers": [{"a": lc.a_name, "b": lc.b_name, "type": lc.type, **{f.figure: fig(f) for f in lc.figures}}
+                       for lc in c.layers]}
+
+
+def sweep_dict(net, columns: dict) -> dict:
+    """A sweep's {name: array}: the column names and one row per point."""
+    return {"model": net.name, "convention": net.convention, "columns": list(columns),
+            "rows": [list(r) for r in zip(*[c.tolist() for c in columns.values()])]}
+
+
 def render(net) -> str:
     return json.dumps(model_dict(net), indent=1)

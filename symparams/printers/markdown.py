@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .json import expr_text
 from .latex import counted_tex, latex
-from .present import count_symbols, display_rows, shown_symbols, tidy
+from .present import count_symbols, display_rows, share_text, shown_symbols, tidy
 
 
 def _cell_math(tex: str) -> str:
@@ -63,9 +63,21 @@ def render(net, names=None, expand=False) -> str:
     return "\n".join(lines)
 
 
+def render_breakdown(net, rows) -> str:
+    """`summary --by block --format markdown`: symparams.breakdown's rows."""
+    def code(e):
+        return f"`{expr_text(e)}`"
+    lines = [f"**{net.name}** ({net.convention}) by block", "",
+             "| Part | Count | Params (one) | Params (all) | Share | MACs (all) |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.label} | {code(r.count)} | {code(r.params_one)} | {code(r.params)} | {share_text(r)} | "
+              f"{code(r.macs)} |" for r in rows]
+    lines += [f"| **Total** | | | {code(net.params)} | 100% | {code(net.macs)} |"]
+    return "\n".join(lines)
+
+
 def _sym(name, names):
     from .latex import symbol_latex
     return (names or {}).get(name, symbol_latex(name))
 
 
-__all__ = ["render", "expr_text", "text_cell"]
+__all__ = ["render", "render_breakdown", "expr_text", "text_cell"]

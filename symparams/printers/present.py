@@ -182,4 +182,10 @@ def defaults_text(net, show) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["DisplayRow", "display_rows", "tidy", "count_symbols", "split_repeats", "defaults_text"]
+def share_text(row) -> str:
+    """A breakdown row's share of the parameters: `12.34%`, or a dash when it is a formula."""
+    pct = row.percent
+    return f"{pct:.2f}%" if pct is not None else "—"
+
+
+__all__ = ["share_text", "DisplayRow", "display_rows", "tidy", "count_symbols", "split_repeats", "defaults_text"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..expressions import as_expr
 from .json import expr_text
-from .present import count_symbols, defaults_text, display_rows, tidy
+from .present import count_symbols, defaults_text, display_rows, share_text, tidy
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
@@ -196,3 +196,57 @@ def render_layer(result) -> str:
                         "buffer" if w.buffer else ("yes" if w.trainable else "no")) for w in row.weights]
         lines.append(table(("Weight", "Shape", "Size", "Trainable"), weight_rows))
     return "\n".join(lines)
+
+
+# ---- analyses: breakdown (summary --by block), compare, sweep ---------------------------------------
+
+def render_breakdown(net, rows) -> str:
+    cells = [(r.label, expr_text(r.count), expr_text(r.params_one), expr_text(r.params), share_text(r),
+              expr_text(r.macs)) for r in rows]
+    head = f"Model: {net.name}   convention: {net.convention}   by block   symbols: {', '.join(net.symbols) or 'none'}"
+    return "\n".join([head, table(("Part", "Count", "Params (one)", "Params (all)", "Share", "MACs (all)"), cells),
+                      f" Total params: {expr_text(net.params)}", f" MACs: {expr_text(net.macs)}"])
+
+
+def _ratio_text(ratio):
+    if ratio is None:
+        return "—"
+    text = expr_text(ratio)
+    if ratio.is_number and not ratio.is_Integer:
+        text += f" (≈ {float(ratio):.6g})"
+    return text
+
+
+def render_comparison(c) -> str:
+    """A symparams.compare.Comparison: totals, then per layer when the structures match."""
+    lines = [f"Compare: A = {c.a_name}, B = {c.b_name}"]
+    rows = [(f.figure, expr_text(f.a), expr_text(f.b), expr_text(f.difference), _ratio_text(f.ratio))
+            for f in c.figures]
+    lines.append(table(("Figure", "A", "B", "A - B", "A / B"), rows))
+    if c.same_structure and c.layers:
+        lines.append(" Per layer (same sequence of layer types):")
+        cells = []
+        for lc in c.layers:
+            for f in lc.figures:
+                if f.a == 0 and f.b == 0:
+                    continue
+                name = lc.a_name if lc.a_name == lc.b_name else f"{lc.a_name} / {lc.b_name}"
+                cells.append((f"{name} ({lc.type})", f.figure, expr_text(f.difference),
+                              _ratio_text(f.ratio)))
+        lines.append(table(("Layer (type)", "Figure", "A - B", "A / B"), cells))
+    else:
+        lines.append(" Per layer: the two models have different sequences of layer types; totals only.")
+    return "\n".join(lines)
+
+
+def _cell(v) -> str:
+    return repr(float(v)) if isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f" \
+        else str(int(v))
+
+
+def render_sweep(net, columns: dict) -> str:
+    """A sweep's {name: array} as a box table, one row per point."""
+    names = list(columns)
+    cols = [columns[n] for n in names]
+    rows = [tuple(_cell(c[i]) for c in cols) for i in range(len(cols[0]))]
+    return f"Sweep: {net.name}   convention: {net.convention}   {len(rows)} points\n" + table(names, rows)
