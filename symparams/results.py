@@ -11,6 +11,7 @@ from .expressions import as_expr
 
 from .errors import ConstraintError
 from .results_types import Constraint
+from .tidy import factored, tidy
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,19 @@ class LayerRow:
 
     @property
     def params(self) -> sympy.Expr:
-        return _nice(sympy.Add(*[wt.size for wt in self.weights if not wt.buffer]))
+        return factored(sympy.Add(*[wt.size for wt in self.weights if not wt.buffer]))
 
     @property
     def trainable(self) -> sympy.Expr:
-        return _nice(sympy.Add(*[wt.size for wt in self.weights if wt.trainable and not wt.buffer]))
+        return factored(sympy.Add(*[wt.size for wt in self.weights if wt.trainable and not wt.buffer]))
 
     @property
     def non_trainable(self) -> sympy.Expr:
-        return _nice(sympy.Add(*[wt.size for wt in self.weights if not wt.trainable and not wt.buffer]))
+        return factored(sympy.Add(*[wt.size for wt in self.weights if not wt.trainable and not wt.buffer]))
 
     @property
     def buffers(self) -> sympy.Expr:
-        return _nice(sympy.Add(*[wt.size for wt in self.weights if wt.buffer]))
+        return factored(sympy.Add(*[wt.size for wt in self.weights if wt.buffer]))
 
     @property
     def flops(self) -> sympy.Expr:
@@ -117,11 +118,6 @@ class LayerRow:
                            tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
 
 
-def _nice(expr) -> sympy.Expr:
-    """`f*(C*k**2 + 1)` rather than `C*f*k**2 + f`: pull out common factors only."""
-    return sympy.factor_terms(expr) if expr.free_symbols else expr
-
-
 class ModelResult:
     """A model's figures in one convention, as the evaluator records them. Every figure is a SymPy
     expression. The methods that call analyses and printers are on the facade (symparams.model)."""
@@ -147,7 +143,19 @@ class ModelResult:
                 continue
             groups.setdefault(contexts, []).append(getattr(row, figure))
         # Add(*terms) once per group: summing with `+` one term at a time is quadratic.
-        return sympy.Add(*[aggregate(sympy.Add(*terms), contexts) for contexts, terms in groups.items()])
+        total = sympy.Add(*[aggregate(sympy.Add(*terms), contexts) for contexts, terms in groups.items()])
+        return tidy(total, self.count_symbols)
+
+    @cached_property
+    def count_symbols(self) -> tuple:
+        """The symbols that count symbolic repeats (L in `repeat L:`), in order of appearance."""
+        found = []
+        for row in self.layers:
+            for ctx in row.repeat:
+                for s in sorted(as_expr(ctx.count).free_symbols, key=lambda s: s.name):
+                    if s not in found:
+                        found.append(s)
+        return tuple(found)
 
     @cached_property
     def params(self) -> sympy.Expr:
@@ -171,7 +179,7 @@ class ModelResult:
 
     @property
     def flops(self) -> sympy.Expr:
-        return 2 * self.macs
+        return tidy(2 * self.macs, self.count_symbols)
 
     @property
     def output_shape(self):

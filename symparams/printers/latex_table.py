@@ -3,7 +3,7 @@ display equations; either one alone (to paste into a document) or in a compilabl
 from __future__ import annotations
 
 from .latex import align, counted_tex, document, latex, visible_width
-from .present import count_symbols, display_rows, shown_symbols, tidy
+from .present import display_rows, shown_symbols
 
 FIGURES = {"params": "Params", "trainable": "Trainable", "non_trainable": "Non-trainable",
            "buffers": "Buffers", "macs": "MACs", "flops": "FLOPs"}
@@ -81,12 +81,12 @@ def _totals(net, counts):
     if net.convention == "torch":
         figures.append(("Buffers", net.buffers))
     figures.append(("MACs", net.macs))
-    return [(label, tidy(expr, counts)) for label, expr in figures]
+    return [(label, expr) for label, expr in figures]
 
 
 def table(net, names=None, expand=False, long: bool = False) -> str:
     """The tabular (or, with `long`, a longtable): Layer (type), Output shape, Params, MACs, then totals."""
-    counts = count_symbols(net)
+    counts = net.count_symbols
     tex = _Tex(names, counts)
     body_cells = []
     for r in display_rows(net, expand):
@@ -119,10 +119,10 @@ def table(net, names=None, expand=False, long: bool = False) -> str:
 
 def equations(net, figures=("params", "macs"), names=None, width: int = 70) -> str:
     """The chosen totals as an align* environment, long sums broken across lines."""
-    counts = count_symbols(net)
+    counts = net.count_symbols
     eqs = []
     for figure in figures:
-        expr = tidy(getattr(net, figure), counts)
+        expr = getattr(net, figure)
         eqs.append((f"\\text{{{FIGURES[figure]}}}", expr))
     return align(eqs, width, names, counts)
 
@@ -133,7 +133,7 @@ def render(net, names=None, standalone: bool = False, expand=False, figures=None
     `beamer` gives the table as a Beamer frame (with `standalone`, a whole deck)."""
     if figures:
         if not standalone and len(figures) == 1:
-            return latex(tidy(getattr(net, figures[0]), count_symbols(net)), names, count_symbols(net))
+            return latex(getattr(net, figures[0]), names, net.count_symbols)
         body = equations(net, figures, names)
         return document(body) if standalone else body
     if beamer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .json import expr_text
 from .latex import counted_tex, latex
-from .present import count_symbols, display_rows, share_text, shown_symbols, tidy
+from .present import display_rows, share_text, shown_symbols
 
 
 def _cell_math(tex: str) -> str:
@@ -38,7 +38,7 @@ class _Math:
 
 
 def render(net, names=None, expand=False) -> str:
-    counts = count_symbols(net)
+    counts = net.count_symbols
     m = _Math(names, counts)
     symbols = ", ".join(f"${_sym(n, names)}" + (f" = {latex(net.defaults[n])}" if n in net.defaults else "") + "$"
                         for n in shown_symbols(net))
@@ -54,12 +54,12 @@ def render(net, names=None, expand=False) -> str:
                   else m.counted(row.params, row.params_counts))
         lines.append(f"| {indent}{name} ({text_cell(row.type)}) | {shapes} | {params} | "
                      f"{m.counted(row.macs, row.macs_counts)} |")
-    lines += ["", f"- Total params: {m(tidy(net.params, counts))}",
-              f"- Trainable params: {m(tidy(net.trainable, counts))}",
-              f"- Non-trainable params: {m(tidy(net.non_trainable, counts))}"]
+    lines += ["", f"- Total params: {m(net.params)}",
+              f"- Trainable params: {m(net.trainable)}",
+              f"- Non-trainable params: {m(net.non_trainable)}"]
     if net.convention == "torch":
-        lines.append(f"- Buffers: {m(tidy(net.buffers, counts))}")
-    lines.append(f"- MACs: {m(tidy(net.macs, counts))} (FLOPs = 2 × MACs)")
+        lines.append(f"- Buffers: {m(net.buffers)}")
+    lines.append(f"- MACs: {m(net.macs)} (FLOPs = 2 × MACs)")
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ import html
 
 from .json import expr_text
 from .latex import counted_tex, latex, symbol_latex
-from .present import count_symbols, display_rows, shown_symbols, tidy
+from .present import display_rows, shown_symbols
 
 _REPR_LIMIT = 60
 
@@ -45,7 +45,7 @@ _STYLE = ("<style>.symparams td,.symparams th{text-align:left;padding:2px 10px}"
 
 
 def model_html(net, expand=False) -> str:
-    counts = count_symbols(net)
+    counts = net.count_symbols
     symbols = ", ".join(_math(symbol_latex(n) + (f" = {latex(net.defaults[n])}" if n in net.defaults else ""))
                         for n in shown_symbols(net)) or "none"
     out = [_STYLE, '<div class="symparams">',
@@ -69,19 +69,19 @@ def model_html(net, expand=False) -> str:
         totals.append(("Buffers", net.buffers))
     totals.append(("MACs", net.macs))
     for label, expr in totals:
-        out.append(f"<tr><th>{label}</th><td>{_math(latex(tidy(expr, counts), first=counts))}</td></tr>")
+        out.append(f"<tr><th>{label}</th><td>{_math(latex(expr, first=counts))}</td></tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
 
 
 def model_latex(net) -> str:
-    counts = count_symbols(net)
-    lines = [f"\\text{{Params}} &= {latex(tidy(net.params, counts), first=counts)}",
-             f"\\text{{MACs}} &= {latex(tidy(net.macs, counts), first=counts)}"]
+    counts = net.count_symbols
+    lines = [f"\\text{{Params}} &= {latex(net.params, first=counts)}",
+             f"\\text{{MACs}} &= {latex(net.macs, first=counts)}"]
     if net.non_trainable != 0:
-        lines.insert(1, f"\\text{{Non-trainable}} &= {latex(tidy(net.non_trainable, counts), first=counts)}")
+        lines.insert(1, f"\\text{{Non-trainable}} &= {latex(net.non_trainable, first=counts)}")
     if net.convention == "torch" and net.buffers != 0:
-        lines.insert(-1, f"\\text{{Buffers}} &= {latex(tidy(net.buffers, counts), first=counts)}")
+        lines.insert(-1, f"\\text{{Buffers}} &= {latex(net.buffers, first=counts)}")
     return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"
 
 

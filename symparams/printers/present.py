@@ -12,8 +12,8 @@ import sympy
 
 from ..expressions import as_expr
 from ..results import sum_over_index
+from ..tidy import factored_sum
 
-_MAX_OPS = 600          # larger expressions are shown as the evaluator built them
 
 
 @dataclass
@@ -63,42 +63,6 @@ def _common_prefix(seqs):
     return tuple(first[:n])
 
 
-def _tidy_sum(terms) -> sympy.Expr:
-    """A block's figures summed: expanded, then common factors pulled out (like a row's figures)."""
-    total = sympy.Add(*terms)
-    if not total.free_symbols or not total.is_polynomial():
-        return total          # floors (strided layers): SymPy has already merged the like terms
-    if sympy.count_ops(total) <= _MAX_OPS:
-        expanded = sympy.expand(total)
-        if sympy.count_ops(expanded) <= 2 * sympy.count_ops(total) + 10:
-            total = expanded
-    return sympy.factor_terms(total)
-
-
-def count_symbols(net) -> tuple:
-    """The symbols that count symbolic repeats (L in `repeat L:`), in order of appearance."""
-    found = []
-    for row in net.layers:
-        for ctx in row.repeat:
-            for s in sorted(as_expr(ctx.count).free_symbols, key=lambda s: s.name):
-                if s not in found:
-                    found.append(s)
-    return tuple(found)
-
-
-def tidy(expr, counts=()) -> sympy.Expr:
-    """A total in the form authors write: with symbolic repeats, expanded and collected by their
-    counts (`L*(12*d**2 + 13*d) + T*d + V*d + 2*d`); without, as it is (a sum of the layers' terms)."""
-    expr = as_expr(expr)
-    counts = [c for c in counts if c in expr.free_symbols]
-    if not counts or sympy.count_ops(expr) > _MAX_OPS:
-        return expr
-    expanded = sympy.expand(expr)
-    if sympy.count_ops(expanded) > 3 * sympy.count_ops(expr) + 20:
-        return expr
-    return sympy.collect(expanded, counts)
-
-
 def _layer_row(row, depth) -> DisplayRow:
     contexts = row.weight_contexts
     if contexts is None:
@@ -115,8 +79,8 @@ def _block_row(rows, label, depth) -> DisplayRow:
     weighted = [(r, c) for r, c in weighted if c is not None]
     p_prefix = _common_prefix(c for _, c in weighted)
     m_prefix = _common_prefix(r.repeat for r in rows)
-    params = _tidy_sum([_aggregate(r.params, c[len(p_prefix):]) for r, c in weighted])
-    macs = _tidy_sum([_aggregate(r.macs, r.repeat[len(m_prefix):]) for r in rows])
+    params = factored_sum([_aggregate(r.params, c[len(p_prefix):]) for r, c in weighted])
+    macs = factored_sum([_aggregate(r.macs, r.repeat[len(m_prefix):]) for r in rows])
     params, params_counts = split_repeats(params, p_prefix)
     macs, macs_counts = split_repeats(macs, m_prefix)
     path = rows[0].path[:depth + 1]
@@ -188,4 +152,4 @@ def share_text(row) -> str:
     return f"{pct:.2f}%" if pct is not None else "—"
 
 
-__all__ = ["share_text", "DisplayRow", "display_rows", "tidy", "count_symbols", "split_repeats", "defaults_text"]
+__all__ = ["share_text", "DisplayRow", "display_rows", "split_repeats", "defaults_text"]

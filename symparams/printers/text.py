@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..expressions import as_expr
 from .json import expr_text
-from .present import count_symbols, defaults_text, display_rows, share_text, tidy
+from .present import defaults_text, display_rows, share_text
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
@@ -165,21 +165,17 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
         rows.append(("  " * r.depth + f"{r.name} ({r.type})", ", ".join(shape_text(s) for s in r.output_shapes),
                      display_params_text(r)))
         styles.append(CYAN if r.is_block else (DIM if expr_text(r.params) == "0" else ""))
-    counts = count_symbols(net)
-
-    def total(expr):
-        return expr_text(tidy(expr, counts))
     symbols = defaults_text(net, expr_text) or "none"
     lines = [f"Model: {net.name}   convention: {net.convention}   symbols: {symbols}",
              table(("Layer (type)", "Output shape", "Params"), rows, width, styles, color)]
-    lines += _total_line("Total params", total(net.params), width, color)
-    lines += _total_line("Trainable params", total(net.trainable), width, color)
-    lines += _total_line("Non-trainable params", total(net.non_trainable), width, color)
+    lines += _total_line("Total params", expr_text(net.params), width, color)
+    lines += _total_line("Trainable params", expr_text(net.trainable), width, color)
+    lines += _total_line("Non-trainable params", expr_text(net.non_trainable), width, color)
     if net.convention == "torch":
-        lines += _total_line("Buffers", total(net.buffers), width, color)
+        lines += _total_line("Buffers", expr_text(net.buffers), width, color)
     if len(net.output_shapes) > 1:
         lines += _total_line("Outputs", ", ".join(shape_text(s) for s in net.output_shapes), width, color)
-    lines += _total_line("MACs", total(net.macs), width, color)
+    lines += _total_line("MACs", expr_text(net.macs), width, color)
     return "\n".join(lines)
 
 
