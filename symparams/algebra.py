@@ -205,7 +205,7 @@ def _numeric_roots(expr, symbol):
     for start in (1, 10, 100, 10**3, 10**4, 10**6):
         try:
             r = sympy.nsolve(expr, symbol, start, prec=30)
-        except (ValueError, ZeroDivisionError, TypeError):
+        except (ValueError, ZeroDivisionError):   # no root near this start
             continue
         if all(abs(r - other) > 1e-9 * abs(r) for other in roots):
             roots.append(r)

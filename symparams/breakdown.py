@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from .results import aggregate
+from .tidy import factored, within_budget
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,12 @@ def _figures(members, ctx):
 
 
 def tidy(expr):
-    """factor_terms of the expanded sum: `d*(12*d + 13)`; cheap enough for every row."""
-    return sympy.factor_terms(sympy.expand(expr)) if expr.free_symbols else expr
+    """A part's figure for a Kaplan-style table: always expanded, then common factors out
+    (`d*(12*d + 13)`), within the tidy budget. Unlike `tidy.factored_sum` it expands even when
+    that lengthens the formula: the table compares parts term by term."""
+    if not expr.free_symbols or not within_budget(expr):
+        return expr
+    return factored(sympy.expand(expr))
 
 
 _SUFFIX = re.compile(r"_\d+$")

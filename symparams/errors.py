@@ -117,6 +117,11 @@ class RecursionInBlocksError(SymparamsError):
     """A block that calls itself, directly or through others."""
 
 
+class ChoiceError(ValueError):
+    """The caller named something that is not there: a model, a symbol, a figure. API misuse, so
+    a ValueError; the command line reports it as a usage error (exit 2)."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str], fallback: Iterable[str] = ()) -> str:
     """' (did you mean conv2d?)' for the closest candidate, or ''. Candidates are
     tried before the fallback (aliases), and the first spelling listed wins a case tie."""

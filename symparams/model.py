@@ -10,6 +10,7 @@ from dataclasses import fields
 import sympy
 
 from . import results
+from .figures import check_figure
 from .inputs import as_value
 
 
@@ -86,32 +87,35 @@ class ModelResult(results.ModelResult):
         from .breakdown import breakdown
         return breakdown(self)
 
+    def _figure(self, figure: str) -> sympy.Expr:
+        return getattr(self, check_figure(figure))
+
     def _sym(self, symbol) -> sympy.Symbol:
         return symbol if isinstance(symbol, sympy.Symbol) else self.symbol(symbol)
 
     def simplify(self, figure: str = "params") -> sympy.Expr:
         from .algebra import tidy
-        return tidy(getattr(self, figure))
+        return tidy(self._figure(figure))
 
     def expand(self, figure: str = "params") -> sympy.Expr:
-        return sympy.expand(getattr(self, figure))
+        return sympy.expand(self._figure(figure))
 
     def factor(self, figure: str = "params") -> sympy.Expr:
-        return sympy.factor(getattr(self, figure))
+        return sympy.factor(self._figure(figure))
 
     def collect(self, symbol, figure: str = "params") -> sympy.Expr:
         from .algebra import collect
-        return collect(getattr(self, figure), self._sym(symbol))
+        return collect(self._figure(figure), self._sym(symbol))
 
     def diff(self, symbol, figure: str = "params") -> sympy.Expr:
         """∂figure/∂symbol: net.diff("L") is one block's parameters for a `repeat L` model."""
         from .algebra import diff
-        return diff(getattr(self, figure), self._sym(symbol))
+        return diff(self._figure(figure), self._sym(symbol))
 
     def leading_term(self, symbol, figure: str = "params") -> sympy.Expr:
         """The dominant term as `symbol` grows: 12*L*d**2 for a GPT's params in d."""
         from .algebra import leading_term
-        return leading_term(getattr(self, figure), self._sym(symbol))
+        return leading_term(self._figure(figure), self._sym(symbol))
 
     def solve(self, symbol, multiple_of: int | None = None, **target):
         """net.solve("d", params=1e9): the positive real roots (algebra.Solution: .exact, .value,
@@ -121,8 +125,7 @@ class ModelResult(results.ModelResult):
         if len(target) != 1:
             raise TypeError("solve() takes one target, e.g. params=1e9 or macs=4e12")
         (figure, value), = target.items()
-        if figure not in ("params", "trainable", "non_trainable", "buffers", "macs", "flops"):
-            raise TypeError(f"solve() cannot target {figure!r}")
+        check_figure(figure)
         if multiple_of is not None and (isinstance(multiple_of, bool) or not isinstance(multiple_of, int)
                                         or multiple_of < 1):
             raise ValueError(f"multiple_of must be a positive int, not {multiple_of!r}")
@@ -131,7 +134,7 @@ class ModelResult(results.ModelResult):
         if multiple_of is not None and multiple_of > 1:
             step = int(sympy.ilcm(step, multiple_of))
             reasons += (f"a multiple of {multiple_of} was asked for",)
-        return solve(getattr(self, figure), unknown, as_value(value), step, reasons)
+        return solve(self._figure(figure), unknown, as_value(value), step, reasons)
 
     def compare(self, other: "ModelResult"):
         """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""
@@ -141,6 +144,8 @@ class ModelResult(results.ModelResult):
     def sweep(self, figures=("params", "macs"), **vary) -> dict:
         """net.sweep(d="128:4096:128") or net.sweep(d=numpy_array): {name: numpy array} (needs numpy)."""
         from .sweep import numpy, parse_range, sweep
+        for figure in figures:
+            check_figure(figure)
         np = numpy()
         ranges = {name: parse_range(v) if isinstance(v, str) else np.asarray(v) for name, v in vary.items()}
         return sweep(self, ranges, figures)

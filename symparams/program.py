@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import ast
-from .errors import SymparamsError, UnknownNameError, did_you_mean
+from .errors import ChoiceError, SymparamsError, UnknownNameError, did_you_mean
 from .evaluator import CONVENTIONS, Evaluator
 from .inputs import as_value, parse_value
 from .model import ModelResult
@@ -39,12 +39,9 @@ class Program:
             result = evaluator.evaluate_model(definition)
         except SymparamsError as err:
             raise err.located(self.module.source, self.module.filename) from None
-        except RecursionError:
-            raise SymparamsError("the program nests too deeply to evaluate", None, self.module.source,
-                                 self.module.filename) from None
         unused = sorted(set(bound) - evaluator.used_values)
         if unused:
-            raise ValueError(f"model {definition.name} has no symbol {', '.join(unused)} "
+            raise ChoiceError(f"model {definition.name} has no symbol {', '.join(unused)} "
                              f"(its symbols: {', '.join(result.symbols) or 'none'})")
         return ModelResult.of(result)
 
@@ -57,12 +54,12 @@ class Program:
             if not models:
                 raise SymparamsError(f"{where} defines no model (write `model NAME(...):`)", None,
                                      self.module.source, self.module.filename)
-            raise ValueError(f"{where} defines several models ({', '.join(d.name for d in models)}); "
+            raise ChoiceError(f"{where} defines several models ({', '.join(d.name for d in models)}); "
                              f"name one")
         for d in models:
             if d.name == name:
                 return d
-        raise ValueError(f"no model named {name!r} in {where}"
+        raise ChoiceError(f"no model named {name!r} in {where}"
                          f"{did_you_mean(name, [d.name for d in models])}; models: "
                          f"{', '.join(d.name for d in models) or 'none'}")
 

@@ -9,7 +9,7 @@ import sympy
 
 from .expressions import as_expr
 
-from .errors import ConstraintError
+from .errors import ChoiceError, ConstraintError
 from .results_types import Constraint
 from .tidy import factored, tidy
 
@@ -234,7 +234,7 @@ class ModelResult:
                 raise TypeError(f"subs() keys are symbol names or symbols, not {type(key).__name__}")
             if name not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise ValueError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
+                raise ChoiceError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
             replacements[by_name[name]] = self._value(value)
         rows = tuple(row.subs(replacements) for row in self.layers)
         constraints = []

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sympy
 
 from .errors import SymparamsError
+from .figures import check_figure
 from .inputs import parse_value
 from .text import expr_text
 
-FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
 MAX_SUM_POINTS = 10_000   # points of a figure that must be summed one point at a time
 MAX_POINTS = 10**7            # a grid larger than this is refused (memory)
 _INT_LIMIT = 2.0**62          # above this an int64 figure might have wrapped
@@ -145,7 +145,5 @@ def sweep(net, vary: dict, figures=("params", "macs")) -> dict:
     columns = grid(vary)
     out = dict(columns)
     for figure in figures:
-        if figure not in FIGURES:
-            raise SymparamsError(f"unknown figure {figure!r}; choose from {', '.join(FIGURES)}")
-        out[figure] = evaluate(getattr(net, figure), columns, by_name)
+        out[figure] = evaluate(getattr(net, check_figure(figure)), columns, by_name)
     return out

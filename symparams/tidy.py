@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import sympy
 
-NODE_BUDGET = 600        # tree nodes: past this, an expression is shown as the evaluator built it
+NODE_BUDGET = 1500       # tree nodes (about 600 operations): past this, a figure is shown as built
+FACTOR_BUDGET = 150      # factor_terms is slow on long products of sums: one pass's figure past this stays as built
 
 
 def within_budget(expr, budget: int = NODE_BUDGET) -> bool:
@@ -44,7 +45,7 @@ def tidy(expr, counts=()) -> sympy.Expr:
 
 def factored(expr) -> sympy.Expr:
     """One pass's figure with common factors pulled out: `f*(C*k**2 + 1)`, not `C*f*k**2 + f`."""
-    if not isinstance(expr, sympy.Basic) or not expr.free_symbols or not within_budget(expr):
+    if not isinstance(expr, sympy.Basic) or not expr.free_symbols or not within_budget(expr, FACTOR_BUDGET):
         return expr
     return sympy.factor_terms(expr)
 

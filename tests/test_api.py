@@ -1,4 +1,5 @@
 """The Python API of LANGUAGE.md §11, line by line."""
+import pytest
 import sympy
 
 import symparams
@@ -80,3 +81,15 @@ def test_vgg16_at_224():
 def test_repr_is_short():
     net = symparams.parse(TEXT).model("Tiny")
     assert repr(net).startswith("<ModelResult Tiny (keras): params=")
+
+
+@pytest.mark.parametrize("call", [
+    lambda net: net.simplify("subs"),
+    lambda net: net.diff("L", figure="param"),
+    lambda net: net.solve("d", weights=10**9),
+    lambda net: net.sweep(figures=("params", "size"), d="64:128:64"),
+])
+def test_an_unknown_figure_name_is_refused_with_the_known_ones(call):
+    net = symparams.parse("model M(L, d):\n    input (d,)\n    repeat L: dense(d)\n").model()
+    with pytest.raises(ValueError, match="choose from params, trainable, non_trainable, buffers, macs, flops"):
+        call(net)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 
+from ..figures import FIGURES
 from .common import UsageError, add_model_arguments, load_model
 
 HELP = "simplify, expand, factor, collect, differentiate a figure, or take its leading term"
-FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
 
 
 class _Step(argparse.Action):
@@ -20,7 +20,7 @@ class _Step(argparse.Action):
 
 def add_arguments(parser):
     add_model_arguments(parser, ("text", "json"))
-    parser.add_argument("--of", choices=FIGURES, default="params", help="the figure (default: params)")
+    parser.add_argument("--of", choices=tuple(FIGURES), default="params", help="the figure (default: params)")
     parser.set_defaults(steps=[])
     for name, helptext in (("simplify", "the shortest of a few cheap equivalent forms"),
                            ("expand", "multiply out"), ("factor", "factor over the rationals")):

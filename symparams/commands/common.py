@@ -82,6 +82,7 @@ def split_model_spec(text: str):
 
 def evaluate(path, model, convention, values=None, defaults=False):
     """Load a file and evaluate one of its models; usage mistakes become UsageError."""
+    from ..errors import ChoiceError
     from ..program import load
     try:
         program = load(path)
@@ -89,7 +90,7 @@ def evaluate(path, model, convention, values=None, defaults=False):
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
     try:
         return program.model(model, convention=convention, values=values, defaults=defaults)
-    except ValueError as err:
+    except ChoiceError as err:          # --model or --set named something the file lacks
         raise UsageError(str(err)) from None
 
 

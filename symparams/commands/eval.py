@@ -17,13 +17,14 @@ def add_arguments(parser):
 
 
 def run(args) -> str:
+    from ..errors import ChoiceError
     from ..program import eval_layer
     values = parse_sets(args.set)
     result = eval_layer(args.layer, args.input, convention=args.convention, layout=args.layout)
     if values:
         try:
             result = result.subs(values)
-        except ValueError as err:
+        except ChoiceError as err:
             raise UsageError(str(err)) from None
     if args.format == "json":
         import json

@@ -6,11 +6,11 @@ import re
 import shutil
 import sys
 
+from ..figures import FIGURES
 from .common import UsageError, add_model_arguments, load_model
 
 HELP = "per-layer table and totals of a model in a .arch file"
 FORMATS = ("text", "json", "markdown", "latex")
-FIGURES = ("params", "trainable", "non_trainable", "buffers", "macs", "flops")
 _LATEX_NAME = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.+)$", re.S)
 
 
@@ -29,7 +29,7 @@ def add_arguments(parser):
     parser.add_argument("--beamer", action="store_true",
                         help="latex: the table as a Beamer frame, scaled to the frame's width (with --standalone, "
                              "a whole deck)")
-    parser.add_argument("--formula", action="append", choices=FIGURES, metavar="FIGURE",
+    parser.add_argument("--formula", action="append", choices=tuple(FIGURES), metavar="FIGURE",
                         help=f"latex: only these totals as formulas ({', '.join(FIGURES)}); repeatable")
     parser.add_argument("--by", choices=("layer", "block"), default="layer",
                         help="block: one row per top-level block call, layer and repeat, with its formula for one "

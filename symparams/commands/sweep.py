@@ -20,7 +20,8 @@ def add_arguments(parser):
 
 def run(args) -> str:
     from ..errors import SymparamsError
-    from ..sweep import FIGURES, numpy, parse_range, sweep
+    from ..figures import FIGURES
+    from ..sweep import numpy, parse_range, sweep
     numpy()
     figures = [f.strip() for f in args.of.split(",") if f.strip()]
     bad = [f for f in figures if f not in FIGURES]

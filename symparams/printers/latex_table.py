@@ -2,11 +2,10 @@
 display equations; either one alone (to paste into a document) or in a compilable document."""
 from __future__ import annotations
 
+from ..figures import FIGURES, totals
 from .latex import align, counted_tex, document, latex, visible_width
 from .present import display_rows, shown_symbols
 
-FIGURES = {"params": "Params", "trainable": "Trainable", "non_trainable": "Non-trainable",
-           "buffers": "Buffers", "macs": "MACs", "flops": "FLOPs"}
 _LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
 
 
@@ -75,13 +74,8 @@ def _unbreakable_pieces(tex: str) -> list[str]:
     return pieces
 
 
-def _totals(net, counts):
-    figures = [("Total params", net.params), ("Trainable params", net.trainable),
-               ("Non-trainable params", net.non_trainable)]
-    if net.convention == "torch":
-        figures.append(("Buffers", net.buffers))
-    figures.append(("MACs", net.macs))
-    return [(label, expr) for label, expr in figures]
+def _totals(net):
+    return [(label, getattr(net, figure)) for label, figure in totals(net.convention)]
 
 
 def table(net, names=None, expand=False, long: bool = False) -> str:
@@ -100,11 +94,11 @@ def table(net, names=None, expand=False, long: bool = False) -> str:
             params = f"${tex.counted(r.params, r.params_counts)}$"
         body_cells.append((layer, shapes, params, f"${tex.counted(r.macs, r.macs_counts)}$"))
     spec = "l" + "".join(_column([row[i] for row in body_cells], w) for i, w in ((1, 4.5), (2, 4.0), (3, 5.5)))
-    totals = _totals(net, counts)
-    wide_totals = any(visible_width(tex(e)) > 3 * _LONG_CELL for _, e in totals)
+    shown_totals = _totals(net)
+    wide_totals = any(visible_width(tex(e)) > 3 * _LONG_CELL for _, e in shown_totals)
     total_spec = ">{\\raggedright\\arraybackslash}p{14cm}" if wide_totals else "l"
     rows = [" & ".join(cells) + " \\\\" for cells in body_cells]
-    total_rows = [f"{label} & \\multicolumn{{3}}{{{total_spec}}}{{${tex(expr)}$}} \\\\" for label, expr in totals]
+    total_rows = [f"{label} & \\multicolumn{{3}}{{{total_spec}}}{{${tex(expr)}$}} \\\\" for label, expr in shown_totals]
     env = "longtable" if long else "tabular"
     header = ["\\toprule", "Layer (type) & Output shape & Params & MACs \\\\", "\\midrule"]
     if long:
@@ -183,4 +177,4 @@ def _symbol_list(net, names):
     return {n: names.get(n, symbol_latex(n)) for n in shown_symbols(net)}
 
 
-__all__ = ["render", "table", "equations", "escape", "FIGURES"]
+__all__ = ["render", "table", "equations", "escape"]

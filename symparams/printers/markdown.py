@@ -2,6 +2,7 @@
 generators render them with MathJax or KaTeX)."""
 from __future__ import annotations
 
+from ..figures import totals
 from .json import expr_text
 from .latex import counted_tex, latex
 from .present import display_rows, share_text, shown_symbols
@@ -54,12 +55,9 @@ def render(net, names=None, expand=False) -> str:
                   else m.counted(row.params, row.params_counts))
         lines.append(f"| {indent}{name} ({text_cell(row.type)}) | {shapes} | {params} | "
                      f"{m.counted(row.macs, row.macs_counts)} |")
-    lines += ["", f"- Total params: {m(net.params)}",
-              f"- Trainable params: {m(net.trainable)}",
-              f"- Non-trainable params: {m(net.non_trainable)}"]
-    if net.convention == "torch":
-        lines.append(f"- Buffers: {m(net.buffers)}")
-    lines.append(f"- MACs: {m(net.macs)} (FLOPs = 2 × MACs)")
+    lines.append("")
+    lines += [f"- {label}: {m(getattr(net, figure))}" for label, figure in totals(net.convention)]
+    lines[-1] += " (FLOPs = 2 × MACs)"
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from ..figures import totals
 from .json import expr_text
 from .latex import counted_tex, latex, symbol_latex
 from .present import display_rows, shown_symbols
@@ -63,13 +64,8 @@ def model_html(net, expand=False) -> str:
                    f"({html.escape(r.type)})</td><td>{shapes}</td><td>{params}</td>"
                    f"<td>{_math(_counted(r.macs, r.macs_counts, counts))}</td></tr>")
     out.append("</tbody></table><table><tbody>")
-    totals = [("Total params", net.params), ("Trainable params", net.trainable),
-              ("Non-trainable params", net.non_trainable)]
-    if net.convention == "torch":
-        totals.append(("Buffers", net.buffers))
-    totals.append(("MACs", net.macs))
-    for label, expr in totals:
-        out.append(f"<tr><th>{label}</th><td>{_math(latex(expr, first=counts))}</td></tr>")
+    for label, figure in totals(net.convention):
+        out.append(f"<tr><th>{label}</th><td>{_math(latex(getattr(net, figure), first=counts))}</td></tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
 

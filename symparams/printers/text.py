@@ -6,6 +6,7 @@ turns it on for a terminal without NO_COLOR)."""
 from __future__ import annotations
 
 from ..expressions import as_expr
+from ..figures import totals
 from .json import expr_text
 from .present import defaults_text, display_rows, share_text
 
@@ -168,14 +169,10 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
     symbols = defaults_text(net, expr_text) or "none"
     lines = [f"Model: {net.name}   convention: {net.convention}   symbols: {symbols}",
              table(("Layer (type)", "Output shape", "Params"), rows, width, styles, color)]
-    lines += _total_line("Total params", expr_text(net.params), width, color)
-    lines += _total_line("Trainable params", expr_text(net.trainable), width, color)
-    lines += _total_line("Non-trainable params", expr_text(net.non_trainable), width, color)
-    if net.convention == "torch":
-        lines += _total_line("Buffers", expr_text(net.buffers), width, color)
-    if len(net.output_shapes) > 1:
-        lines += _total_line("Outputs", ", ".join(shape_text(s) for s in net.output_shapes), width, color)
-    lines += _total_line("MACs", expr_text(net.macs), width, color)
+    for label, figure in totals(net.convention):
+        if figure == "macs" and len(net.output_shapes) > 1:
+            lines += _total_line("Outputs", ", ".join(shape_text(s) for s in net.output_shapes), width, color)
+        lines += _total_line(label, expr_text(getattr(net, figure)), width, color)
     return "\n".join(lines)
 
 
