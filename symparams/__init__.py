@@ -6,11 +6,17 @@
 """
 from .errors import (ArgumentError, ConstraintError, ConventionError, LimitError, ParseError, ShapeError,
                      SymparamsError, UnknownNameError)
-from .printers.latex import latex
-from .program import LayerResult, Program, eval_layer, load, parse
 from .model import LayerRow, ModelResult
+from .program import LayerResult, Program, eval_layer, load, parse
 
 __version__ = "0.1.0"
+
+
+def latex(expr, names=None, first=()) -> str:
+    """LaTeX for a figure (symparams.printers.latex.latex), imported when first used: the
+    command line does not pay for SymPy's LaTeX printer unless it prints LaTeX."""
+    from .printers.latex import latex as to_latex
+    return to_latex(expr, names, first)
 
 
 def load_ipython_extension(shell):

@@ -10,6 +10,7 @@ from .evaluator import CONVENTIONS, Evaluator
 from .inputs import as_value, parse_value
 from .model import ModelResult
 from .parser import parse_call, parse_module
+from .text import shape_text as write_shape
 
 
 class Program:
@@ -94,7 +95,7 @@ def eval_layer(call: str, input, convention: str = "keras", layout: str | None =
     elif isinstance(input, (tuple, list)):
         if not input:
             raise ValueError("input must have at least one dimension")
-        shape_text = "(" + ", ".join(str(d) for d in input) + ("," if len(input) == 1 else "") + ")"
+        shape_text = write_shape(input, str)
     else:
         raise TypeError(f"input must be a tuple of sizes or a string such as '(H, W, C)', "
                         f"not {type(input).__name__}")

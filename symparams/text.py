@@ -22,6 +22,18 @@ def _text(expr) -> str:
     return str(int(expr)) if expr.is_Integer else _TEXT.doprint(expr)
 
 
+def shape_text(shape, show=None) -> str:
+    """A shape in the language's syntax: `(H, W, 3)`, `(d,)`. `show` writes one size
+    (default: expr_text); the one writer of this syntax for messages, printers and the API."""
+    items = [(show or expr_text)(d) for d in shape]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def shapes_text(shapes) -> str:
+    """Several shapes (a layer's outputs), comma-separated."""
+    return ", ".join(shape_text(s) for s in shapes)
+
+
 def author_fraction(product):
     """H * 2**(-i - 3), a stage's size, as the fraction an author writes: (sign, H, 2**(i + 3)).
     None unless the product has a factor with a negative symbolic exponent."""

@@ -3,6 +3,7 @@ display equations; either one alone (to paste into a document) or in a compilabl
 from __future__ import annotations
 
 from ..figures import FIGURES, totals
+from ..text import shape_text
 from .latex import align, counted_tex, document, latex, visible_width
 from .present import display_rows, shown_symbols
 
@@ -35,7 +36,7 @@ class _Tex:
         return latex(expr, self.names, self.first).replace("\\right) \\left(", "\\right)\\allowbreak \\left(")
 
     def shape(self, shape) -> str:
-        return "(" + ", ".join(self(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+        return shape_text(shape, self)
 
     def counted(self, expr, counts) -> str:
         return counted_tex(expr, counts, self)

@@ -3,7 +3,7 @@ generators render them with MathJax or KaTeX)."""
 from __future__ import annotations
 
 from ..figures import totals
-from .json import expr_text
+from ..text import expr_text, shape_text
 from .latex import counted_tex, latex
 from .present import display_rows, share_text, shown_symbols
 
@@ -32,7 +32,7 @@ class _Math:
         return f"${self.tex(expr)}$"
 
     def shape(self, shape) -> str:
-        return "$(" + ", ".join(self.tex(d) for d in shape) + ("," if len(shape) == 1 else "") + ")$"
+        return f"${shape_text(shape, self.tex)}$"
 
     def counted(self, expr, counts) -> str:
         return f"${counted_tex(expr, counts, self.tex)}$"

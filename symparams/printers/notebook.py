@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from ..figures import totals
-from .json import expr_text
+from ..text import expr_text, shape_text, shapes_text
 from .latex import counted_tex, latex, symbol_latex
 from .present import display_rows, shown_symbols
 
@@ -20,13 +20,9 @@ def short(expr, limit: int = _REPR_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _shape_text(shapes) -> str:
-    return ", ".join("(" + ", ".join(expr_text(d) for d in s) + ("," if len(s) == 1 else "") + ")" for s in shapes)
-
-
 def model_repr(net) -> str:
     return (f"<ModelResult {net.name} ({net.convention}): params={short(net.params)}, "
-            f"output_shape={short(_shape_text(net.output_shapes), 80)}>")
+            f"output_shape={short(shapes_text(net.output_shapes), 80)}>")
 
 
 def _math(tex: str) -> str:
@@ -34,7 +30,7 @@ def _math(tex: str) -> str:
 
 
 def _shape_tex(shape, first) -> str:
-    return "(" + ", ".join(latex(d, first=first) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return shape_text(shape, lambda d: latex(d, first=first))
 
 
 def _counted(expr, counts, first) -> str:
@@ -113,7 +109,7 @@ def row_html(row) -> str:
 
 
 def row_repr(row) -> str:
-    return f"<LayerRow {row.name} ({row.type}) params={short(row.params)} output={short(_shape_text(row.output_shapes), 80)}>"
+    return f"<LayerRow {row.name} ({row.type}) params={short(row.params)} output={short(shapes_text(row.output_shapes), 80)}>"
 
 
 __all__ = ["model_html", "model_latex", "model_markdown", "model_repr", "row_html", "row_latex", "row_markdown",

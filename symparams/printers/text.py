@@ -7,20 +7,11 @@ from __future__ import annotations
 
 from ..expressions import as_expr
 from ..figures import totals
-from .json import expr_text
+from ..text import expr_text, shape_text, shapes_text
 from .present import defaults_text, display_rows, share_text
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
-
-
-def shape_text(shape) -> str:
-    items = [expr_text(d) for d in shape]
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-
-
-def row_shape_text(row) -> str:
-    return ", ".join(shape_text(s) for s in row.output_shapes)
 
 
 def count_text(count) -> str:
@@ -163,7 +154,7 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
     shown = display_rows(net, expand)
     rows, styles = [], []
     for r in shown:
-        rows.append(("  " * r.depth + f"{r.name} ({r.type})", ", ".join(shape_text(s) for s in r.output_shapes),
+        rows.append(("  " * r.depth + f"{r.name} ({r.type})", shapes_text(r.output_shapes),
                      display_params_text(r)))
         styles.append(CYAN if r.is_block else (DIM if expr_text(r.params) == "0" else ""))
     symbols = defaults_text(net, expr_text) or "none"
@@ -171,7 +162,7 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
              table(("Layer (type)", "Output shape", "Params"), rows, width, styles, color)]
     for label, figure in totals(net.convention):
         if figure == "macs" and len(net.output_shapes) > 1:
-            lines += _total_line("Outputs", ", ".join(shape_text(s) for s in net.output_shapes), width, color)
+            lines += _total_line("Outputs", shapes_text(net.output_shapes), width, color)
         lines += _total_line(label, expr_text(getattr(net, figure)), width, color)
     return "\n".join(lines)
 
@@ -179,7 +170,7 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
 def render_layer(result) -> str:
     row = result.row
     lines = [f"Layer: {row.name} ({row.type})   convention: {result.model.convention}",
-             f" Output shape: {row_shape_text(row)}",
+             f" Output shape: {shapes_text(row.output_shapes)}",
              f" Params: {expr_text(result.params)}"
              f"   (trainable {expr_text(result.trainable)}, non-trainable {expr_text(result.non_trainable)}"
              + (f", buffers {expr_text(result.buffers)}" if result.model.convention == "torch" else "") + ")",
