@@ -32,10 +32,15 @@ def _number(text: str):
     return value
 
 
-def parse_range(text: str):
-    """`128:4096:128` (start:stop:step, stop included), `1:8` (step 1) or `1,2,4,8`: a numpy array."""
+def parse_range(text: str, log_points: int | None = None):
+    """The one range syntax (`sweep --vary`, `plot --x`, `net.sweep`): `128:4096:128`
+    (start:stop:step, stop included), `1:8` (step 1), or `1,2,4,8`; values are expressions of the
+    language (`2**10`). With `log_points`, `START:STOP` is that many log-spaced whole numbers
+    instead (plot's default). A numpy array."""
     np = numpy()
     text = text.strip()
+    if log_points is not None and text.count(":") == 1:
+        return _log_spaced(text, log_points)
     if ":" in text:
         parts = text.split(":")
         if len(parts) not in (2, 3) or not all(p.strip() for p in parts):
@@ -58,6 +63,18 @@ def parse_range(text: str):
     if all(v.is_Integer for v in values):
         return np.array([int(v) for v in values], dtype=np.int64)
     return np.array([float(v) for v in values], dtype=np.float64)
+
+
+def _log_spaced(text: str, points: int):
+    """`64:4096` -> `points` whole numbers from 64 to 4096, evenly spaced on a log axis."""
+    np = numpy()
+    start, stop = (_number(part) for part in text.split(":"))
+    if not (start.is_Integer and stop.is_Integer and 1 <= start < stop):
+        raise SymparamsError(f"a log-spaced range is LO:HI with whole numbers 1 <= LO < HI, found {text!r}")
+    if points < 2:
+        raise SymparamsError(f"a log-spaced range needs at least 2 points, not {points}")
+    lo, hi = int(start), int(stop)
+    return np.array(sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)}), dtype=np.int64)
 
 
 def grid(vary: dict) -> dict:

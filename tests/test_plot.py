@@ -56,3 +56,11 @@ def test_several_models_on_one_figure(tmp_path):
     c = curve(tiny.subs(W=sympy.Symbol("H", positive=True, integer=True), C=3, n=10, k=3, f=8), "H", [32, 64])
     # MACs = C*f*k**2*(H - k + 1)*(W - k + 1) + f*k**2*n*(H - 2*k + 2)*(W - 2*k + 2) with W = H
     assert c.macs == [3 * 8 * 9 * 30**2 + 8 * 9 * 10 * 28**2, 3 * 8 * 9 * 62**2 + 8 * 9 * 10 * 60**2]
+
+
+def test_plot_and_sweep_read_one_range_syntax():
+    from symparams.sweep import parse_range as sweep_range
+    # STEP and lists mean the same in both; LO:HI is step 1 for sweep, log-spaced for plot.
+    assert parse_range("d=2**6:320:64") == ("d", sweep_range("64:320:64").tolist()) == ("d", [64, 128, 192, 256, 320])
+    assert parse_range("d=8,16,64") == ("d", sweep_range("8,16,64").tolist())
+    assert sweep_range("1:4").tolist() == [1, 2, 3, 4] and parse_range("d=1:1000", 4)[1] == [1, 10, 100, 1000]

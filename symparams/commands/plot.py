@@ -9,7 +9,8 @@ from pathlib import Path
 from .common import UsageError, evaluate, parse_sets, split_model_spec
 
 HELP = "plot params and MACs of one or more models against a symbol (needs matplotlib)"
-_RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([0-9_]+)\s*:\s*([0-9_]+)\s*(?::\s*([0-9_]+)\s*)?$")
+_RANGE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.+)$", re.S)
+_MAX_POINTS = 10_000
 
 
 @dataclass
@@ -25,8 +26,8 @@ def add_arguments(parser):
     parser.add_argument("models", nargs="+", metavar="FILE[:MODEL]",
                         help="a .arch file, with :MODEL when it has several models; repeat for several curves")
     parser.add_argument("--x", required=True, metavar="NAME=LO:HI[:STEP]",
-                        help="the symbol on the x axis and its range, e.g. d=64:4096 (log-spaced points) or "
-                             "d=64:4096:64 (every 64)")
+                        help="the symbol on the x axis and its range, e.g. d=64:4096 (log-spaced points), "
+                             "d=64:4096:64 (every 64) or d=64,256,1024 (as sweep --vary)")
     parser.add_argument("--points", type=int, default=48, help="how many log-spaced points (default 48)")
     parser.add_argument("--set", action="append", metavar="NAME=VALUE",
                         help="give the other symbols values (a symbol a model lacks is ignored for it)")
@@ -38,26 +39,22 @@ def add_arguments(parser):
 
 
 def parse_range(text: str, points: int = 48):
-    """`d=64:4096` -> ('d', log-spaced integers); `d=64:4096:64` -> ('d', 64, 128, ..., 4096)."""
+    """`d=64:4096` -> ('d', `points` log-spaced integers); `d=64:4096:64` -> ('d', [64, 128, ..., 4096]);
+    `d=64,128,512`: those values. The syntax of `sweep --vary` (symparams.sweep.parse_range)."""
+    from ..errors import SymparamsError
+    from ..sweep import parse_range as values_of
     match = _RANGE.match(text or "")
     if not match:
-        raise UsageError(f"--x {text!r}: expected NAME=LO:HI or NAME=LO:HI:STEP with whole numbers, e.g. d=64:4096")
-    name = match.group(1)
-    lo, hi = int(match.group(2).replace("_", "")), int(match.group(3).replace("_", ""))
-    if not 1 <= lo < hi:
-        raise UsageError(f"--x {text!r}: need 1 <= LO < HI")
-    if match.group(4):
-        step = int(match.group(4).replace("_", ""))
-        if step < 1:
-            raise UsageError(f"--x {text!r}: the step must be at least 1")
-        values = list(range(lo, hi + 1, step))
-    else:
-        if points < 2:
-            raise UsageError("--points must be at least 2")
-        values = sorted({round(lo * (hi / lo) ** (i / (points - 1))) for i in range(points)})
-    if len(values) > 10_000:
-        raise UsageError(f"--x {text!r}: {len(values)} points; at most 10000")
-    return name, values
+        raise UsageError(f"--x {text!r}: expected NAME=LO:HI, NAME=LO:HI:STEP or NAME=v1,v2,..., e.g. d=64:4096")
+    try:
+        values = values_of(match.group(2), log_points=points)
+    except SymparamsError as err:
+        raise UsageError(f"--x {text}: {err.message}") from None
+    if values.dtype.kind != "i" or values.min() < 1:
+        raise UsageError(f"--x {text!r}: the values must be whole numbers, at least 1")
+    if len(values) > _MAX_POINTS:
+        raise UsageError(f"--x {text!r}: {len(values)} points; at most {_MAX_POINTS}")
+    return match.group(1), [int(v) for v in values]
 
 
 def load_curve_model(spec, convention, values, defaults, xname):
