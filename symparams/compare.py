@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import sympy
 
 from .algebra import tidy
-from .results import aggregate
 
 FIGURES = ("params", "macs")
 
@@ -63,13 +62,6 @@ def compare(a, b, figures=FIGURES) -> Comparison:
     layers = ()
     if same:
         layers = tuple(LayerComparison(x.name, y.name, x.type,
-                                       tuple(compare_figure(f, _row_total(x, f), _row_total(y, f)) for f in figures))
+                                       tuple(compare_figure(f, x.total(f), y.total(f)) for f in figures))
                        for x, y in zip(ra, rb))
     return Comparison(a.name, b.name, totals, layers, same)
-
-
-def _row_total(row, figure):
-    if figure == "macs":
-        return aggregate(row.macs, row.repeat)
-    contexts = row.weight_contexts
-    return sympy.Integer(0) if contexts is None else aggregate(getattr(row, figure), contexts)

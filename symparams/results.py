@@ -49,6 +49,22 @@ def aggregate(expr, contexts) -> sympy.Expr:
     return expr
 
 
+def split_repeats(expr, contexts):
+    """(figure, counts) with figure * prod(counts) == aggregate(expr, contexts): a repeat whose
+    index the figure uses is summed into it; the others stay as counts to show (×L)."""
+    expr = as_expr(expr)
+    counts = []
+    for ctx in reversed(contexts):
+        if ctx.index is not None and ctx.index in expr.free_symbols:
+            expr = sum_over_index(expr, ctx)
+        else:
+            counts.append(ctx.count)
+    counts.reverse()
+    if expr == 0:
+        counts = []
+    return expr, counts
+
+
 @dataclass(frozen=True)
 class LayerRow:
     """One layer: its name, type, output shape(s), weights and MACs (one pass)."""
@@ -88,6 +104,12 @@ class LayerRow:
     @property
     def flops(self) -> sympy.Expr:
         return 2 * self.macs
+
+    def total(self, figure: str) -> sympy.Expr:
+        """This row's figure through its repeats (a weight figure through its weights' repeats;
+        0 for a later use of a shared layer)."""
+        contexts = self.repeat if figure in ("macs", "flops") else self.weight_contexts
+        return sympy.Integer(0) if contexts is None else aggregate(getattr(self, figure), contexts)
 
     @property
     def weight_contexts(self):
@@ -276,4 +298,4 @@ class ModelResult:
         raise ConstraintError(message, constraint.span, self.source, self.filename)
 
 
-__all__ = ["LayerRow", "ModelResult", "RepeatContext", "aggregate", "sum_over_index"]
+__all__ = ["LayerRow", "ModelResult", "RepeatContext", "aggregate", "split_repeats", "sum_over_index"]

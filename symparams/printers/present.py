@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..expressions import as_expr
-from ..results import sum_over_index
+from ..results import split_repeats
 from ..tidy import factored_sum
 
 
@@ -29,22 +29,6 @@ class DisplayRow:
     is_block: bool = False
     shared_with: str | None = None
     layer: object = None          # the LayerRow of a layer row
-
-
-def split_repeats(expr, contexts):
-    """(figure, counts) with figure * prod(counts) == aggregate(expr, contexts): a repeat whose
-    index the figure uses is summed into it; the others stay as counts to show (×L)."""
-    expr = as_expr(expr)
-    counts = []
-    for ctx in reversed(contexts):
-        if ctx.index is not None and ctx.index in expr.free_symbols:
-            expr = sum_over_index(expr, ctx)
-        else:
-            counts.append(ctx.count)
-    counts.reverse()
-    if expr == 0:
-        counts = []
-    return expr, counts
 
 
 def _aggregate(expr, contexts):
@@ -152,4 +136,4 @@ def share_text(row) -> str:
     return f"{pct:.2f}%" if pct is not None else "—"
 
 
-__all__ = ["share_text", "DisplayRow", "display_rows", "split_repeats", "defaults_text"]
+__all__ = ["share_text", "DisplayRow", "display_rows", "defaults_text"]
