@@ -20,11 +20,10 @@ rewrites the pass's rows under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import sympy
 
-from . import ast
 from .catalog.base import format_shape
 from .errors import ShapeError
 from .expressions import as_expr
@@ -182,31 +181,40 @@ def _whole_size_rule(size):
     return lambda: f"the stage size {expr_text(size)} must be a whole number for the iterations' shapes to chain"
 
 
-@dataclass
+@dataclass(frozen=True)
+class StageEntry:
+    """What entering an iteration gives: its stated input, how to rewrite the finished
+    pass's rows (None: as they are), and the rules it leaves open."""
+    stated: Tensor
+    rewrite: Callable | None
+    constraints: tuple
+
+
+@dataclass(frozen=True)
 class Stage:
     """`repeat COUNT as i, input (...)`: the input shape the user states for iteration i."""
-    evaluator: Any           # the Evaluator running the repeat: its rows, constraints and layouts
-    stmt: ast.RepeatStmt
     label: str                # `repeat S as i`, for messages
+    var: str
+    span: Any                 # the stated input's, for errors
     index: sympy.Symbol
     sizes: tuple
     layout: str | None
     producer: str
+    shown: Callable           # a tensor -> its shape as results report it (the convention's layout)
 
     def at(self, iteration) -> Tensor:
         iteration = as_expr(iteration)
         return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
                       self.producer)
 
-    def enter(self, computed: Tensor, iteration, pass_rows: int, last=None) -> Tensor:
+    def enter(self, computed: Tensor, iteration, last=None) -> StageEntry:
         """The stated input of `iteration`, once `computed` (the tensor entering the repeat,
-        or the output of the pass whose rows start at `pass_rows`) is checked against it.
-        Sizes that match only as whole numbers become constraints, and the pass's rows are
-        rewritten under them, so that sums over i keep a closed form. A generic pass
-        (`last` = COUNT-1) records its constraints where they are strongest, at i = last."""
+        or the output of a pass) is checked against it. Sizes that match only as whole
+        numbers become constraints, and the pass's rows are to be rewritten under them, so
+        that sums over i keep a closed form. A generic pass (`last` = COUNT-1) records its
+        constraints where they are strongest, at i = last."""
         stated = self.at(iteration)
-        shown_stated = self.evaluator.display_shape(stated)
-        shown_computed = self.evaluator.display_shape(computed)
+        shown_stated, shown_computed = self.shown(stated), self.shown(computed)
         conditions = match_shapes(shown_computed, shown_stated, self.index)
         if conditions is None:
             self._mismatch(shown_computed, shown_stated, iteration, last)
@@ -215,19 +223,15 @@ class Stage:
         # size taken to be whole as the conditions require.
         rewrites = [_collapse_roundings] if last is not None or iteration != 0 else []
         rewrites += [condition.simplify for condition in conditions]
-        if rewrites:
-            rows = self.evaluator.run.rows
-            rewrite = _rewriter(rewrites)
-            rows[pass_rows:] = [row.transform(rewrite) for row in rows[pass_rows:]]
+        pending = []
         for condition in conditions:
             size = condition.size if last is None else condition.size.xreplace({self.index: last})
-            rule = Constraint("integer", size, self.label, _whole_size_rule(size), self.stmt.stage_span)
-            rule.enforce(self.evaluator.run.constraints,
-                         lambda: f"{self.label}: {rule.description} (it comes to {expr_text(size)})")
-        return stated
+            rule = Constraint("integer", size, self.label, _whole_size_rule(size), self.span)
+            rule.enforce(pending, lambda: f"{self.label}: {rule.description} (it comes to {expr_text(size)})")
+        return StageEntry(stated, _rewriter(rewrites) if rewrites else None, tuple(pending))
 
     def _mismatch(self, computed, stated, iteration, last):
-        var = self.stmt.var
+        var = self.var
         if last is not None:
             source, label = f"iteration {var}", f"{var} + 1"
         else:
@@ -237,4 +241,4 @@ class Stage:
         raise ShapeError(
             f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
             f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "
-            f"such as H / 2**{var} matches on condition that it is a whole number)", self.stmt.stage_span)
+            f"such as H / 2**{var} matches on condition that it is a whole number)", self.span)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Span
+from .errors import Span, UnknownNameError, did_you_mean
 
 CHANNELS_LAST = "channels_last"
 CHANNELS_FIRST = "channels_first"
@@ -42,11 +42,29 @@ class LayerSpec:
     name_span: Span
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class SharedLayer:
-    """`let NAME = LAYERCALL`: built on first use, its weights counted once."""
+    """`let NAME = LAYERCALL`: built on first use, its weights counted once. Each `let`
+    is its own layer (compared by identity): a block called twice declares two."""
     name: str
     spec: LayerSpec
     span: Span
     repeat: tuple = ()       # the repeats around the `let`: they, not a use's, multiply the weights
-    built_row: Any = None
+
+
+def check_layout(name: str, span) -> str:
+    if name not in LAYOUTS:
+        raise UnknownNameError(f"unknown layout '{name}'{did_you_mean(name, LAYOUTS)}; "
+                               f"use channels_last or channels_first", span)
+    return name
+
+
+def display_shape(tensor: Tensor, convention: str) -> tuple:
+    """A tensor's shape in the convention's layout, as results report it (LANGUAGE.md §8)."""
+    target = CONVENTION_LAYOUT[convention]
+    shape = tuple(tensor.shape)
+    if tensor.layout is None or tensor.layout == target or len(shape) < 2:
+        return shape
+    if target == CHANNELS_FIRST:
+        return (shape[-1], *shape[:-1])
+    return (*shape[1:], shape[0])

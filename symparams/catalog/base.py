@@ -345,9 +345,11 @@ class Ctx:
     convention: str
     layer_name: str
     span: Span
-    constraints: list = field(default_factory=list)
     # apply_spec(spec, x, name=None) -> (Built, Ctx): builds a nested layer (wrappers) on x
-    apply_spec: Callable | None = None
+    apply_spec: Callable
+    # shared_weights(shared) -> the weights of a `let` layer's first use, or None before it
+    shared_weights: Callable
+    constraints: list = field(default_factory=list)
 
     # ---- conventions
     @property

@@ -40,10 +40,10 @@ def dense(c):
 
 
 def _check_tie(c, shared, d, u):
-    row = shared.built_row
-    if row is None or shared.spec.definition.name != "embedding":
+    weights = c.shared_weights(shared)
+    if weights is None or shared.spec.definition.name != "embedding":
         c.fail(f"tie={shared.name} needs an embedding declared with let and used before this layer", "tie")
-    rows, width = row.weights[0].shape
+    rows, width = weights[0].shape
     c.same_shapes([(u, d), (rows, width)], f"tie={shared.name}: this layer's kernel ({d} -> {u}) is not the "
                                            f"transpose of the embedding table ({rows}, {width})")
 

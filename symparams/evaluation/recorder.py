@@ -1,0 +1,100 @@
+"""What a run writes down: one row per layer, the rules the sizes must obey, and the
+names layers get. Knows where it is (block path, enclosing repeats) so rows can say."""
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
+
+from .. import limits
+from ..errors import ArgumentError, LimitError
+from ..results import LayerRow, RepeatContext
+from ..results_types import Constraint
+from ..values import Tensor, display_shape
+
+
+class Recorder:
+    def __init__(self, convention: str):
+        self.convention = convention
+        self.rows: list[LayerRow] = []
+        self.constraints: list[Constraint] = []
+        self.repeat_stack: list[RepeatContext] = []
+        self.path: tuple = ()        # labels of the block calls we are inside: ("Stage", "Block_1")
+        self.blocks: tuple = ()      # their block names
+        self._counters: Counter = Counter()
+        self._used_names: set = set()
+
+    def shape(self, tensor: Tensor) -> tuple:
+        """Shapes are reported in the convention's layout (§8)."""
+        return display_shape(tensor, self.convention)
+
+    # ---- names
+    def auto_name(self, base: str) -> str:
+        while True:
+            n = self._counters[base]
+            self._counters[base] += 1
+            name = base if n == 0 else f"{base}_{n}"
+            if (self.path, name) not in self._used_names:
+                self._used_names.add((self.path, name))
+                return name
+
+    def claim_name(self, name: str, span):
+        # Explicit names are unique within one block call, as nested modules are in both
+        # frameworks: every call of a block may name its own `gate_proj`.
+        key = (self.path, name)
+        if key in self._used_names:
+            raise ArgumentError(f"layer name '{name}' is used twice; layer names must be unique", span)
+        self._used_names.add(key)
+
+    # ---- rows
+    def add_row(self, row: LayerRow):
+        if len(self.rows) >= limits.MAX_LAYERS:
+            raise LimitError(f"the model has more than {limits.MAX_LAYERS} layers", row.span)
+        if self.blocks:
+            row = replace(row, blocks=self.blocks)
+        self.rows.append(row)
+
+    def row(self, name, kind, outputs, weights, macs, span, weight_repeat=None) -> LayerRow:
+        """A row placed where the run is now: its block path and enclosing repeats."""
+        return LayerRow(name, kind, tuple(self.shape(t) for t in outputs), tuple(weights), macs, self.path,
+                        tuple(self.repeat_stack), span, weight_repeat=weight_repeat)
+
+    def rewrite_rows(self, start: int, rewrite):
+        """Rows from `start` on with `rewrite` applied to every size (a stage's pass)."""
+        self.rows[start:] = [row.transform(rewrite) for row in self.rows[start:]]
+
+    def note_block_output(self, path: tuple, result: Tensor):
+        """A block's output is not always its last layer's (a `return`, a stage repeat's last
+        stated shape): the last row keeps it for the block's row in tables."""
+        if self.rows and self.rows[-1].path[:len(path)] == path:
+            last = self.rows[-1]
+            self.rows[-1] = replace(last, block_outputs=last.block_outputs + ((path, (self.shape(result),)),))
+
+    # ---- rules
+    def keep(self, constraints, over_repeats: bool = True):
+        """Rules still open. A layer's rule made inside `repeat COUNT as i` holds for each i: it
+        keeps the ranges to check (a stage's rules are already stated at its last iteration)."""
+        self.constraints.extend(self._over_repeats(c) if over_repeats else c for c in constraints)
+
+    def _over_repeats(self, constraint: Constraint) -> Constraint:
+        ranges = tuple((ctx.index, ctx.count) for ctx in self.repeat_stack
+                       if ctx.index is not None and ctx.index in constraint.expr.free_symbols)
+        return replace(constraint, ranges=ranges) if ranges else constraint
+
+    # ---- where we are
+    @contextmanager
+    def inside_block(self, label: str, name: str):
+        saved = self.path, self.blocks
+        self.path, self.blocks = self.path + (label,), self.blocks + (name,)
+        try:
+            yield self.path
+        finally:
+            self.path, self.blocks = saved
+
+    @contextmanager
+    def inside_repeat(self, context: RepeatContext):
+        self.repeat_stack.append(context)
+        try:
+            yield
+        finally:
+            self.repeat_stack.pop()

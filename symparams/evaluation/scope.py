@@ -1,0 +1,153 @@
+"""Names and what they stand for: the file's definitions, the values given with --set,
+the assumptions `symbols` declares, and each body's own names (a Frame)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sympy
+
+from .. import ast, catalog
+from ..errors import ArgumentError, UnknownNameError, did_you_mean
+from ..expressions import FUNCTIONS, ExpressionEvaluator, describe, is_expr
+from ..values import ArgValue, LayerSpec, Tensor
+
+ASSUMPTION_WORDS = ("positive", "nonnegative", "negative", "nonpositive", "nonzero", "integer", "real")
+
+
+def repeat_index(name: str) -> sympy.Symbol:
+    """The index of `repeat COUNT as NAME`: 0, 1, ..., COUNT-1."""
+    return sympy.Symbol(name, integer=True, nonnegative=True)
+
+
+def make_symbol(name: str, declared: dict) -> sympy.Symbol:
+    """Every symbol is a positive integer unless `symbols NAME : ...` says otherwise."""
+    assumptions = declared.get(name)
+    if assumptions is None:
+        return sympy.Symbol(name, integer=True, positive=True)
+    return sympy.Symbol(name, **assumptions)
+
+
+def declared_assumptions(module: ast.Module) -> dict:
+    declared = {}
+    for decl in module.symbols:
+        words = {}
+        for word in decl.assumptions:
+            if word.id not in ASSUMPTION_WORDS:
+                raise UnknownNameError(f"unknown assumption '{word.id}'{did_you_mean(word.id, ASSUMPTION_WORDS)}; "
+                                       f"use {', '.join(ASSUMPTION_WORDS)}", word.span)
+            words[word.id] = True
+        if not words:
+            words = {"integer": True, "positive": True}
+        for name in decl.names:
+            declared[name.id] = words
+    return declared
+
+
+def definitions_by_name(module: ast.Module) -> dict:
+    definitions = {}
+    for definition in module.definitions:
+        if definition.name in definitions:
+            raise ArgumentError(f"{definition.kind} '{definition.name}' is defined twice "
+                                f"(first at line {definitions[definition.name].span.line})",
+                                definition.name_span)
+        definitions[definition.name] = definition
+    return definitions
+
+
+@dataclass
+class Frame:
+    """One model or block body being run: its names, its current tensor, its outputs."""
+    env: dict
+    current: Tensor | None
+    layout: str
+    is_model: bool
+    returns: list | None = None
+    first_statement: bool = True
+
+    def tensor_names(self) -> list:
+        return [k for k, v in self.env.items() if isinstance(v, Tensor)]
+
+    @contextmanager
+    def binding(self, name, value):
+        """`name` bound to `value` for a while, then as it was."""
+        saved = self.env.get(name)
+        self.env[name] = value
+        try:
+            yield
+        finally:
+            if saved is None:
+                del self.env[name]
+            else:
+                self.env[name] = saved
+
+
+class Scope:
+    """Resolves names in expressions: a frame's names first, then layers, then --set
+    values, then a fresh symbol. Remembers which --set values were used."""
+
+    def __init__(self, module: ast.Module, values: dict | None):
+        self.values = dict(values or {})
+        self.used_values: set = set()
+        self.declared = declared_assumptions(module)
+        self.definitions = definitions_by_name(module)
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        return make_symbol(name, self.declared)
+
+    def bind_parameters(self, definition: ast.Definition, frame: Frame, use_defaults: bool):
+        """A model's parameters into `frame`: (the ones left symbolic, every declared default)."""
+        symbols, defaults = [], {}
+        for param in definition.params:
+            if param.default is not None:
+                defaults[param.name] = self.expr(param.default, frame)
+            if param.name in self.values:
+                self.used_values.add(param.name)
+                frame.env[param.name] = self.values[param.name]
+            elif use_defaults and param.default is not None:
+                frame.env[param.name] = defaults[param.name]
+            else:
+                symbol = self.symbol(param.name)
+                symbols.append(symbol)
+                frame.env[param.name] = symbol
+        return symbols, defaults
+
+    def eval_args(self, arg_nodes, frame: Frame) -> tuple:
+        return tuple(ArgValue(a.keyword, self.expr(a.value, frame), a.span, a.keyword_span) for a in arg_nodes)
+
+    def sizes(self, items, frame: Frame, what: str) -> tuple:
+        """The sizes of a written shape, each a number or an expression."""
+        sizes = []
+        for item in items:
+            value = self.expr(item, frame)
+            if not is_expr(value):
+                raise ArgumentError(f"{what} must be a number or expression, found {describe(value)}", item.span)
+            sizes.append(value)
+        return tuple(sizes)
+
+    def expr(self, node, frame: Frame):
+        return ExpressionEvaluator(lambda name_node: self._resolve(name_node, frame),
+                                   lambda call_node: self._layer_value(call_node, frame))(node)
+
+    def _resolve(self, name_node, frame: Frame):
+        name = name_node.id
+        if name in frame.env:
+            return frame.env[name]
+        layer = catalog.lookup(name)
+        if layer is not None:
+            return LayerSpec(layer, (), name_node.span, name_node.span)
+        if name in self.definitions:
+            raise ArgumentError(f"'{name}' is a {self.definitions[name].kind}, not a value", name_node.span)
+        if name in self.values:
+            self.used_values.add(name)
+            return self.values[name]
+        return self.symbol(name)
+
+    def _layer_value(self, call_node, frame: Frame):
+        """A call inside an expression: a layer given as a value (`bidirectional(lstm(16))`)."""
+        layer = catalog.lookup(call_node.func)
+        if layer is None:
+            what = "a block; blocks go in chains, not in expressions" if call_node.func in self.definitions \
+                else f"not a function or layer{did_you_mean(call_node.func, list(FUNCTIONS) + list(catalog.BY_NAME))}"
+            raise UnknownNameError(f"'{call_node.func}' is {what}", call_node.name_span)
+        return LayerSpec(layer, self.eval_args(call_node.args, frame), call_node.span, call_node.name_span)
