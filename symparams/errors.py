@@ -28,9 +28,6 @@ class Span:
         end_column = getattr(tok, "end_column", None) or column + 1
         return Span(line, column, end_line, end_column)
 
-    def to(self, other: "Span") -> "Span":
-        return Span(self.line, self.column, other.end_line, other.end_column)
-
 
 UNKNOWN_SPAN = Span(0, 0, 0, 0)
 

@@ -9,7 +9,7 @@ import sympy
 from sympy import Integer, Rational
 
 from . import ast, limits
-from .errors import ArgumentError, LimitError, SymparamsError
+from .errors import ArgumentError, LimitError
 from .values import Tensor
 
 LITERALS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
@@ -151,15 +151,12 @@ class ExpressionEvaluator:
         raise AssertionError(op)
 
     def _Call(self, node, depth):
-        if node.func in FUNCTIONS and not self._shadowed(node):
+        if node.func in FUNCTIONS:
             return self._builtin(node, depth)
         if self.call_hook is None:
             raise ArgumentError(f"'{node.func}' is not a function here; functions are {', '.join(FUNCTIONS)}",
                                 node.name_span)
         return self.call_hook(node)
-
-    def _shadowed(self, node) -> bool:
-        return False
 
     def _builtin(self, node, depth):
         for arg in node.args:
@@ -208,9 +205,3 @@ def as_expr(value) -> sympy.Expr:
 
 def is_expr(value) -> bool:
     return isinstance(value, sympy.Expr) and not isinstance(value, bool)
-
-
-def reraise_located(err: SymparamsError, span):
-    if err.span is None:
-        err.span = span
-    raise err

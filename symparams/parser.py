@@ -286,8 +286,8 @@ def _convert(err: UnexpectedInput, text: str, indenter: _Indenter | None) -> Par
         try:
             # LALR merges states; accepts() asks which tokens would really be taken here.
             expected = interactive.accepts() or expected
-        except Exception:  # noqa: BLE001 - a better message is optional, the error is not
-            pass
+        except UnexpectedInput:
+            pass     # accepts() catches a refused token itself; should one escape, keep the wider list
     at_end = token is None or token.type in ("$END", "_DEDENT") or isinstance(err, UnexpectedEOF)
     if indenter is not None and getattr(indenter, "open_parens", None) and at_end:
         paren = indenter.open_parens[-1]

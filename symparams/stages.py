@@ -3,13 +3,7 @@ user stated for the next iteration?
 
 `repeat S as i, input (H / 2**i, W / 2**i, c * 2**i):` states the input of
 iteration i. Two sizes match when they are equal for every integer value of
-the symbols, after nested roundings are collapsed with identities that hold
-for every real x, integer r and positive integer s:
-
-    floor((floor(x) + r) / s) = floor((x + r) / s)
-    ceil((ceil(x) + r) / s)   = ceil((x + r) / s)
-    floor((ceil(x) + r) / s)  = ceil((x + r - s + 1) / s)
-    ceil((floor(x) + r) / s)  = floor((x + r + s - 1) / s)
+the symbols (sizes.same_size, which collapses nested roundings first).
 
 A stated size that is an exact quotient such as H / 2**(i+1) also matches a
 computed floor((H / 2**i + 1) / 2) on condition that it is a whole number:
@@ -28,10 +22,10 @@ from .catalog.base import format_shape
 from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
+from .sizes import ROUNDINGS, canonical, same_size
 from .text import expr_text
 from .values import Tensor
 
-_ROUNDINGS = (sympy.floor, sympy.ceiling)
 
 
 @dataclass(frozen=True)
@@ -47,7 +41,7 @@ class WholeSize:
     def simplify(self, expr):
         """expr with the size taken to be whole: floor(1/2 + H/2**(i+1)) becomes H/2**(i+1)."""
         expr = as_expr(expr)
-        if not expr.has(*_ROUNDINGS) or not expr.free_symbols & self.target.free_symbols:
+        if not expr.has(*ROUNDINGS) or not expr.free_symbols & self.target.free_symbols:
             return expr     # only roundings change: the rest reads the same after the round trip
         rewritten = sympy.powsimp(_substitute(expr, self.target, self.solution), deep=True)
         return rewritten.xreplace({self.whole: self.size})
@@ -68,52 +62,6 @@ def match_shapes(computed: tuple, stated: tuple, index=None):
             return None
         conditions.append(condition)
     return conditions
-
-
-def same_size(a, b) -> bool:
-    difference = canonical(a) - canonical(b)
-    if difference == 0:
-        return True
-    # No simplify(): it costs a quarter of a second on a pair that differs, as most tried pairs do.
-    return sympy.expand(sympy.powsimp(difference, deep=True)) == 0
-
-
-def canonical(expr):
-    """Nested roundings collapsed and powers merged, bottom-up."""
-    expr = as_expr(expr)
-    if not expr.args:
-        return expr
-    rebuilt = expr.func(*(canonical(arg) for arg in expr.args))
-    if isinstance(rebuilt, _ROUNDINGS):
-        rebuilt = _collapse(rebuilt)
-    return rebuilt
-
-
-def _collapse(rounding, depth=0):
-    if not isinstance(rounding, _ROUNDINGS):
-        return rounding     # SymPy evaluated it: floor(H/2 + 1) is floor(H/2) + 1
-    outer = type(rounding)
-    argument = sympy.powsimp(sympy.expand(rounding.args[0]), deep=True)
-    numerator, denominator = sympy.fraction(sympy.together(argument))
-    if outer is sympy.ceiling and numerator.is_integer and denominator.is_Integer and denominator > 1:
-        # ceil(p/s) = floor((p + s - 1)/s) for an integer p: one form for both.
-        return canonical(_collapse(sympy.floor((numerator + denominator - 1) / denominator), depth + 1))
-    if not (denominator.is_Integer and denominator > 0) or depth > 8:
-        return outer(argument)
-    inner = [t for t in sympy.Add.make_args(numerator) if isinstance(t, _ROUNDINGS)]
-    if len(inner) != 1:
-        return outer(argument)
-    rest = numerator - inner[0]
-    if rest.is_integer is not True:
-        return outer(argument)
-    x, s = inner[0].args[0], denominator
-    if type(inner[0]) is outer:
-        collapsed = outer((x + rest) / s)
-    elif outer is sympy.floor:
-        collapsed = sympy.ceiling((x + rest - s + 1) / s)
-    else:
-        collapsed = sympy.floor((x + rest + s - 1) / s)
-    return _collapse(collapsed, depth + 1) if isinstance(collapsed, _ROUNDINGS) else canonical(collapsed)
 
 
 def _match_if_whole(computed, stated, index):

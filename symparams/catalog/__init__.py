@@ -16,6 +16,3 @@ for _layer in LAYERS:
 def lookup(name: str) -> LayerDef | None:
     return BY_NAME.get(name)
 
-
-def names() -> list[str]:
-    return sorted(CANONICAL)

@@ -24,8 +24,8 @@ from ..errors import ShapeError
 from ..expressions import as_expr
 from ..results_types import Constraint
 from ..values import CHANNELS_FIRST, Tensor
-from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P, format_shape,
-                   prod, shapes_equal, w, when)
+from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P, decide_equal,
+                   format_shape, prod, shapes_equal, w, when)
 from .core import layer
 
 # ---- helpers -----------------------------------------------------------------
@@ -39,22 +39,10 @@ def _split(t: Tensor):
     return tuple(t.shape[:-1]), t.shape[-1]
 
 
-def _decide_equal(a, b):
-    """True / False when a == b is decided, None while it depends on the symbols."""
-    diff = sympy.expand(as_expr(a) - as_expr(b))
-    if diff == 0:
-        return True
-    if diff.is_zero is False or diff.is_number:
-        return False
-    if sympy.simplify(diff) == 0:
-        return True
-    return None
-
-
 def _require_equal(c, a, b, what, convention_rule=False):
     """a == b: an error now when it is false, a pair of kept constraints while it
     depends on the symbols (re-checked by subs)."""
-    decided = _decide_equal(a, b)
+    decided = decide_equal(a, b)
     if decided is True:
         return
     if decided is False:
@@ -76,7 +64,7 @@ def _check_width(c, given, actual, keyword, which):
     """A PyTorch-style width keyword (embed_dim=, kdim=, vdim=) checked against the tensor."""
     if given is None:
         return
-    decided = _decide_equal(given, actual)
+    decided = decide_equal(given, actual)
     if decided is False:
         c.fail(f"{keyword}={given}, but the {which} has width {actual}", keyword, error=ShapeError)
     if decided is None:
@@ -268,9 +256,9 @@ def multi_head_attention(c):
     def torch():
         E = dq
         rule = "PyTorch needs num_heads * key_dim == embed_dim"
-        if _decide_equal(h * kd, E) is False:
+        if decide_equal(h * kd, E) is False:
             hint = ""
-            if _decide_equal(h, E) is True:
+            if decide_equal(h, E) is True:
                 hint = ("; positional arguments follow Keras's order (num_heads, key_dim): for PyTorch's "
                         f"MultiheadAttention({E}, {kd}) write multi_head_attention(num_heads={kd}, embed_dim={E})")
             c.cannot_express(f"{rule} ({h} * {kd} != {E}): PyTorch's head size is embed_dim / num_heads{hint}")
@@ -289,7 +277,7 @@ def multi_head_attention(c):
         bias_kv = when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E)))
         if len(set(bias.values())) > 1:
             return [*_separate_projections(bias, (E, E, dk, dv), E), *bias_kv]
-        same = _decide_equal(dk, E) is True and _decide_equal(dv, E) is True
+        same = decide_equal(dk, E) is True and decide_equal(dv, E) is True
         proj = [w("in_proj_weight", (3 * E, E))] if same else [
             w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
         uniform = bias["query"]        # all four agree here (use_bias=true with every *_bias=false: none)

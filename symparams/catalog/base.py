@@ -10,6 +10,7 @@ import sympy
 from ..errors import ArgumentError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
+from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
 from ..text import expr_text
 from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
 
@@ -281,7 +282,6 @@ class LayerDef:
     inputs: str = "one"          # "one"; "many": merge layers take further tensors as arguments
     activation: bool = False     # takes Keras's activation="..." (no parameters)
     input_size: Callable[["Ctx"], Any] | None = None   # what in_channels= etc. are checked against
-    doc: str = ""
 
     def all_params(self) -> tuple:
         extra = (P("activation", Optional(TEXT), None),) if self.activation else ()
@@ -303,7 +303,6 @@ class Built:
     weights: Sequence[Weight] = ()
     macs: Any = 0
     layout: Any = "same"         # "same": keep the input's layout; else a layout or None
-    note: str = ""
 
 
 class Args:
@@ -318,9 +317,6 @@ class Args:
             return self._values[name]
         except KeyError:
             raise AttributeError(name) from None
-
-    def given(self, name) -> bool:
-        return name in self._spans
 
     def span(self, name):
         return self._spans.get(name)
@@ -448,16 +444,6 @@ class Ctx:
             if not shapes_equal(first, other):
                 raise ShapeError(f"{self.layer_name}: {what}: shapes {format_shape(first)} and "
                                  f"{format_shape(other)} differ", self.span)
-
-
-def shapes_equal(a, b) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        diff = as_expr(x) - as_expr(y)
-        if diff != 0 and sympy.expand(diff) != 0 and sympy.simplify(diff) != 0:
-            return False
-    return True
 
 
 def format_shape(shape) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sympy
 
 from ..values import CHANNELS_FIRST
-from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, format_shape,
-                   prod, shapes_equal, w, when)
+from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, decide_equal,
+                   format_shape, prod, shapes_equal, w, when)
 
 LAYERS: list[LayerDef] = []
 
@@ -13,8 +13,7 @@ LAYERS: list[LayerDef] = []
 def layer(name, *aliases, params=(), inputs="one", activation=False, input_size=None):
     """Declare a layer: the decorated function is its build."""
     def register(build):
-        LAYERS.append(LayerDef(name, tuple(params), build, tuple(aliases), inputs, activation, input_size,
-                               (build.__doc__ or "").strip()))
+        LAYERS.append(LayerDef(name, tuple(params), build, tuple(aliases), inputs, activation, input_size))
         return build
     return register
 
@@ -80,7 +79,7 @@ def reshape(c):
                                                       f"{format_shape(c.a.target_shape)}")
     else:
         known = prod(target)
-        if sympy.expand(known - total).is_zero is False:
+        if decide_equal(known, total) is False:
             c.fail(f"{format_shape(c.shape)} ({total} values) cannot be reshaped to "
                    f"{format_shape(c.a.target_shape)} ({known} values)", "target_shape")
     return Built(tuple(target), layout=None)

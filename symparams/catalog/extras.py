@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy
 
 from ..results_types import Constraint
-from .base import BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, format_shape, w
+from .base import BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape, w
 from .core import layer
 
 
@@ -20,10 +20,10 @@ def _unshared_from_count(c, n, index):
     size = c.shape[index]
     if n == 1:
         return frozenset()
-    diff = sympy.expand(n - size)
-    if diff == 0:
+    decided = decide_equal(n, size)
+    if decided is True:
         return frozenset({index})
-    if diff.is_zero is False or (n.is_Integer and size.is_Integer):
+    if decided is False:
         c.fail(f"num_parameters must be 1 or the number of channels (axis {index + 1}, of size {size}), "
                f"found {n}", "num_parameters")
     # A number against a symbolic channel count can only mean one per channel; for

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sympy
-
 from .. import limits
-from ..catalog.base import Ctx, shapes_equal
+from ..catalog.base import Ctx
 from ..errors import ArgumentError, LimitError, ShapeError
 from ..expressions import as_expr, is_expr
+from ..sizes import decide_equal, shapes_equal
 from ..values import LayerSpec, SharedLayer, Tensor
 from .binding import bind_layer, check_merge_arguments
 from .recorder import Recorder
@@ -99,7 +98,7 @@ def _check_input_sizes(layer, ctx: Ctx, size_checks: dict):
         if layer.input_size is None:
             raise ArgumentError(f"{layer.name} has no input size to check against {keyword}=", arg_span)
         expected = layer.input_size(ctx)
-        if is_expr(value) and sympy.expand(value - expected).is_zero is False:
+        if is_expr(value) and decide_equal(value, expected) is False:
             raise ShapeError(f"{ctx.layer_name}: {keyword}={value}, but the input has {expected}", arg_span)
 
 

@@ -7,10 +7,11 @@ from typing import Callable
 import sympy
 
 from .. import limits
-from ..catalog.base import format_shape, shapes_equal
+from ..catalog.base import format_shape
 from ..errors import ArgumentError, LimitError, ShapeError
 from ..expressions import describe, is_expr
 from ..results import RepeatContext
+from ..sizes import shapes_equal
 from ..stages import Stage
 from .recorder import Recorder
 from .scope import Frame, Scope, repeat_index
