@@ -16,6 +16,7 @@ from .evaluation.scope import Frame, Scope, make_symbol  # noqa: F401  (make_sym
 from .expressions import FUNCTIONS, LITERALS
 from .results import ModelResult
 from .results_types import Constraint
+from .rules import check_or_keep
 from .values import CONVENTION_LAYOUT, LayerSpec, SharedLayer, Tensor, check_layout
 
 CONVENTIONS = tuple(CONVENTION_LAYOUT)
@@ -76,8 +77,8 @@ class Evaluator:
                              stmt.span)
         shape = self.scope.sizes(stmt.shape, frame, "an input size")
         for item, value in zip(stmt.shape, shape):
-            Constraint("positive", value, stmt.name or "input", "an input size", item.span).enforce(
-                self.recorder.constraints, f"input size {value} is not positive")
+            check_or_keep(Constraint("positive", value, stmt.name or "input", "an input size", item.span),
+                          self.recorder.constraints)
         name = stmt.name or self.recorder.auto_name("input")
         if stmt.name:
             self.recorder.claim_name(stmt.name, stmt.span)

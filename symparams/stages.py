@@ -22,6 +22,7 @@ from .catalog.base import format_shape
 from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
+from .rules import check_or_keep
 from .sizes import ROUNDINGS, canonical, same_size
 from .text import expr_text
 from .values import Tensor
@@ -174,8 +175,7 @@ class Stage:
         pending = []
         for condition in conditions:
             size = condition.size if last is None else condition.size.xreplace({self.index: last})
-            rule = Constraint("integer", size, self.label, _whole_size_rule(size), self.span)
-            rule.enforce(pending, lambda: f"{self.label}: {rule.description} (it comes to {expr_text(size)})")
+            check_or_keep(Constraint("integer", size, self.label, _whole_size_rule(size), self.span), pending)
         return StageEntry(stated, _rewriter(rewrites) if rewrites else None, tuple(pending))
 
     def _mismatch(self, computed, stated, iteration, last):

@@ -23,6 +23,7 @@ import sympy
 from ..errors import ShapeError
 from ..expressions import as_expr
 from ..results_types import Constraint
+from ..rules import check_or_keep
 from ..values import CHANNELS_FIRST, Tensor
 from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P, decide_equal,
                    format_shape, prod, shapes_equal, w, when)
@@ -56,8 +57,7 @@ def _require_equal(c, a, b, what, convention_rule=False):
 
 def _kept(c, kind, expr, what):
     """A rule checked now when it can be, else kept for subs (like Ctx.positive/divisible)."""
-    Constraint(kind, as_expr(expr), c.layer_name, what, c.span).enforce(
-        c.constraints, lambda: f"{c.layer_name}: {what} (it comes to {expr})")
+    check_or_keep(Constraint(kind, as_expr(expr), c.layer_name, what, c.span), c.constraints)
 
 
 def _check_width(c, given, actual, keyword, which):

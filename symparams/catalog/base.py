@@ -10,6 +10,7 @@ import sympy
 from ..errors import ArgumentError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
+from ..rules import check_or_keep
 from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
 from ..text import expr_text
 from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
@@ -426,16 +427,14 @@ class Ctx:
         expr = as_expr(expr)
         if expr.is_positive:
             return expr
-        c = Constraint("positive", expr, self.layer_name, what, self.span)
-        c.enforce(self.constraints, lambda: f"{self.layer_name}: {c.description} is {expr}, which is not positive")
+        check_or_keep(Constraint("positive", expr, self.layer_name, what, self.span), self.constraints)
         return expr
 
     def divisible(self, a, b, what):
         quotient = as_expr(a) / as_expr(b)
         if quotient.is_integer:
             return quotient
-        c = Constraint("integer", quotient, self.layer_name, what, self.span)
-        c.enforce(self.constraints, lambda: f"{self.layer_name}: {c.description} ({a} / {b} is not an integer)")
+        check_or_keep(Constraint("integer", quotient, self.layer_name, what, self.span), self.constraints)
         return quotient
 
     def same_shapes(self, shapes, what: str):

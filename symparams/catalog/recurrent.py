@@ -21,7 +21,8 @@ import sympy
 from ..expressions import as_expr
 from ..values import ArgValue, Tensor
 from .base import (BOOL, LAYER, REQUIRED, SIZE, TEXT, Built, Choice, K, Optional, P, Sizes,
-                   ceil_div, floor_div, prod, w, when)
+                   prod, w, when)
+from .conv import output_length
 from .core import layer
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
@@ -165,12 +166,6 @@ _recurrent("gru", "GRU")
 
 # ---- conv_lstm1d/2d/3d ------------------------------------------------------------------
 
-def _conv_length(length, kernel, stride, dilation, padding):
-    if padding == "same":
-        return ceil_div(length, stride)
-    return floor_div(length - dilation * (kernel - 1) - 1, stride) + 1
-
-
 def _above_one(value):
     return bool(value.is_number and value > 1)
 
@@ -205,7 +200,7 @@ def _conv_lstm(rank):
         for length, k, s, dil in zip(spatial, kernel, a.strides, a.dilation_rate):
             c.positive(k, "kernel size")
             c.positive(s, "stride")
-            out.append(c.positive(_conv_length(length, k, s, dil, a.padding),
+            out.append(c.positive(output_length(length, k, s, dil, a.padding),
                                   lambda length=length: f"output size along an axis of length {length}"))
         weights = [w("kernel", (*kernel, cin, 4 * f)), w("recurrent_kernel", (*kernel, f, 4 * f)),
                    *when(a.use_bias, w("bias", (4 * f,)))]
