@@ -18,13 +18,12 @@ from typing import Any, Callable
 
 import sympy
 
-from .catalog.base import format_shape
 from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
 from .rules import check_or_keep
 from .sizes import ROUNDINGS, canonical, same_size
-from .text import expr_text
+from .text import expr_text, shape_text
 from .values import Tensor
 
 
@@ -185,8 +184,8 @@ class Stage:
         else:
             source = "the tensor entering the repeat" if iteration == 0 else f"iteration {iteration - 1}"
             label = str(iteration)
-        found = format_shape(tuple(canonical(d) for d in computed))
+        found = shape_text(tuple(canonical(d) for d in computed))
         raise ShapeError(
             f"{self.label}: {source} gives {found}, but the stated input of iteration {label} is "
-            f"{format_shape(stated)}; state each size as the layers compute it (an exact quotient "
+            f"{shape_text(stated)}; state each size as the layers compute it (an exact quotient "
             f"such as H / 2**{var} matches on condition that it is a whole number)", self.span)

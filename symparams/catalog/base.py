@@ -12,7 +12,7 @@ from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Weight
 from ..rules import check_or_keep
 from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
-from ..text import expr_text
+from ..text import shape_text as format_shape  # the catalog's name for it
 from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
 
 REQUIRED = object()
@@ -443,12 +443,6 @@ class Ctx:
             if not shapes_equal(first, other):
                 raise ShapeError(f"{self.layer_name}: {what}: shapes {format_shape(first)} and "
                                  f"{format_shape(other)} differ", self.span)
-
-
-def format_shape(shape) -> str:
-    items = [expr_text(d) if isinstance(d, (int, sympy.Basic)) and not isinstance(d, bool) else str(d)
-             for d in shape]
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def prod(items):

@@ -7,11 +7,11 @@ from typing import Callable
 import sympy
 
 from .. import limits
-from ..catalog.base import format_shape
 from ..errors import ArgumentError, LimitError, ShapeError
 from ..expressions import describe, is_expr
 from ..results import RepeatContext
 from ..sizes import shapes_equal
+from ..text import shape_text
 from ..stages import Stage
 from .recorder import Recorder
 from .scope import Frame, Scope, repeat_index
@@ -87,8 +87,8 @@ class RepeatRunner:
                 if stmt.var else f"state iteration i's input with `repeat {count} as i, input (...)`")
         raise ShapeError(
             f"repeat {count}: a symbolic count needs a suite that keeps the shape, but one pass turns "
-            f"{format_shape(shown(before))} into "
-            f"{format_shape(shown(after)) if after is not None else 'nothing'} "
+            f"{shape_text(shown(before))} into "
+            f"{shape_text(shown(after)) if after is not None else 'nothing'} "
             f"(give {count} a value with --set to unroll it, or {hint})", stmt.span)
 
     def _stage(self, stmt, count, frame) -> Stage | None:
