@@ -319,6 +319,10 @@ class Args:
         except KeyError:
             raise AttributeError(name) from None
 
+    def given(self, name) -> bool:
+        """The call wrote this argument (rather than leaving its default)."""
+        return name in self._spans
+
     def span(self, name):
         return self._spans.get(name)
 
