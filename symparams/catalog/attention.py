@@ -207,7 +207,26 @@ def multi_head_attention(c):
     _check_width(c, a.embed_dim, dq, "embed_dim", "query")
     _check_width(c, a.kdim, dk, "kdim", "key")
     _check_width(c, a.vdim, dv, "vdim", "value")
+    kd, vd = _head_sizes(c, h)
+    out_axes = _output_axes(c, dq)
+    _check_attention_axes(c, query)
+    if c.keras and (a.add_bias_kv or a.add_zero_attn):
+        c.cannot_express("Keras's MultiHeadAttention has no add_bias_kv / add_zero_attn")
+    bias = _bias_flags(c, a.use_bias)
+    _check_attention_bias(c, a.attention_bias, (h, *tq, *tv))
+    widths = (dq, dk, dv)
+    weights = c.pick(lambda: _mha_keras_weights(a, bias, widths, h, kd, vd, out_axes),
+                     lambda: _mha_torch_weights(c, bias, widths, h, kd, vd, out_axes))
+    shape, layout = _output(c, query, tq, out_axes)
+    T, S = prod(tq), prod(tv)
+    # in the torch convention the head size is E / h (checked above): figures in terms of E
+    heads = (kd, vd) if c.keras else (dq / h, dq / h)
+    return Built(shape, weights, _mha_macs(a, T, S, widths, h, *heads, prod(out_axes)), layout=layout)
 
+
+def _head_sizes(c, h):
+    """(key_dim, value_dim); key_dim from PyTorch's embed_dim / num_heads when not given."""
+    a = c.a
     if a.key_dim is not None:
         kd = a.key_dim
     elif a.embed_dim is not None:
@@ -217,77 +236,82 @@ def multi_head_attention(c):
                "embed_dim / num_heads)")
     kd = c.positive(kd, "key_dim")
     _kept(c, "integer", kd, f"key_dim = {kd} must be a whole number")
-    vd = c.positive(kd if a.value_dim is None else a.value_dim, "value_dim")
-    if a.output_shape is None:
-        out_axes = (dq,)
-    else:
-        out_axes = a.output_shape if isinstance(a.output_shape, tuple) else (a.output_shape,)
-        for o in out_axes:
-            c.positive(o, "output_shape")
-    out = prod(out_axes)
-    if a.attention_axes is not None:
-        axes = a.attention_axes if isinstance(a.attention_axes, tuple) else (a.attention_axes,)
-        default = tuple(range(1, query.rank))
-        if tuple(int(x) if isinstance(x, sympy.Integer) else None for x in axes) != default:
-            c.fail(f"only the default attention_axes {format_shape(default)} (every axis but the batch and the "
-                   f"features) is supported, found {format_shape(axes)}", "attention_axes")
-    if c.keras and (a.add_bias_kv or a.add_zero_attn):
-        c.cannot_express("Keras's MultiHeadAttention has no add_bias_kv / add_zero_attn")
+    return kd, c.positive(kd if a.value_dim is None else a.value_dim, "value_dim")
 
-    T, S = prod(tq), prod(tv)
+
+def _output_axes(c, dq) -> tuple:
+    if c.a.output_shape is None:
+        return (dq,)
+    out_axes = c.a.output_shape if isinstance(c.a.output_shape, tuple) else (c.a.output_shape,)
+    for o in out_axes:
+        c.positive(o, "output_shape")
+    return out_axes
+
+
+def _check_attention_axes(c, query):
+    if c.a.attention_axes is None:
+        return
+    axes = c.a.attention_axes if isinstance(c.a.attention_axes, tuple) else (c.a.attention_axes,)
+    default = tuple(range(1, query.rank))
+    if tuple(int(x) if isinstance(x, sympy.Integer) else None for x in axes) != default:
+        c.fail(f"only the default attention_axes {format_shape(default)} (every axis but the batch and the "
+               f"features) is supported, found {format_shape(axes)}", "attention_axes")
+
+
+def _mha_macs(a, T, S, widths, h, kd, vd, out):
+    dq, dk, dv = widths
     extra_keys = int(bool(a.add_bias_kv)) + int(bool(a.add_zero_attn))
+    total = (T * dq * h * kd + S * dk * h * kd + S * dv * h * vd + T * h * vd * out
+             + T * (S + extra_keys) * h * kd + T * (S + extra_keys) * h * vd)
+    return total + (T * dq * h * vd if a.use_gate else 0)
 
-    def macs(kd, vd):
-        total = (T * dq * h * kd + S * dk * h * kd + S * dv * h * vd + T * h * vd * out
-                 + T * (S + extra_keys) * h * kd + T * (S + extra_keys) * h * vd)
-        return total + (T * dq * h * vd if a.use_gate else 0)
 
-    bias = _bias_flags(c, a.use_bias)
-    _check_attention_bias(c, a.attention_bias, (h, *tq, *tv))
+def _mha_keras_weights(a, bias, widths, h, kd, vd, out_axes):
+    dq, dk, dv = widths
+    gate = when(a.use_gate, w("kernel", (dq, h, vd)), *when(a.use_bias, w("bias", (h, vd))))
+    return [w("kernel", (dq, h, kd)), *when(bias["query"], w("bias", (h, kd))),
+            w("kernel", (dk, h, kd)), *when(bias["key"], w("bias", (h, kd))),
+            *gate,
+            w("kernel", (dv, h, vd)), *when(bias["value"], w("bias", (h, vd))),
+            w("kernel", (h, vd, *out_axes)), *when(bias["output"], w("bias", tuple(out_axes)))]
 
-    def keras():
-        gate = when(a.use_gate, w("kernel", (dq, h, vd)), *when(a.use_bias, w("bias", (h, vd))))
-        return [w("kernel", (dq, h, kd)), *when(bias["query"], w("bias", (h, kd))),
-                w("kernel", (dk, h, kd)), *when(bias["key"], w("bias", (h, kd))),
-                *gate,
-                w("kernel", (dv, h, vd)), *when(bias["value"], w("bias", (h, vd))),
-                w("kernel", (h, vd, *out_axes)), *when(bias["output"], w("bias", tuple(out_axes)))]
 
-    def torch():
-        E = dq
-        rule = "PyTorch needs num_heads * key_dim == embed_dim"
-        if decide_equal(h * kd, E) is False:
-            hint = ""
-            if decide_equal(h, E) is True:
-                hint = ("; positional arguments follow Keras's order (num_heads, key_dim): for PyTorch's "
-                        f"MultiheadAttention({E}, {kd}) write multi_head_attention(num_heads={kd}, embed_dim={E})")
-            c.cannot_express(f"{rule} ({h} * {kd} != {E}): PyTorch's head size is embed_dim / num_heads{hint}")
-        _require_equal(c, h * kd, E, rule, convention_rule=True)
-        if a.value_dim is not None:
-            _require_equal(c, vd, kd, "PyTorch needs value_dim == key_dim (its value heads are embed_dim / "
-                                      "num_heads wide)", convention_rule=True)
-        if a.output_shape is not None:
-            if len(out_axes) != 1:
-                c.cannot_express("PyTorch's MultiheadAttention output is (T, embed_dim); output_shape must be one "
-                                 "size equal to embed_dim")
-            _require_equal(c, out_axes[0], E, "PyTorch's MultiheadAttention output width is embed_dim",
-                           convention_rule=True)
-        if a.use_gate:
-            c.cannot_express("PyTorch's MultiheadAttention has no gate (use_gate=true)")
-        bias_kv = when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E)))
-        if len(set(bias.values())) > 1:
-            return [*_separate_projections(bias, (E, E, dk, dv), E), *bias_kv]
-        same = decide_equal(dk, E) is True and decide_equal(dv, E) is True
-        proj = [w("in_proj_weight", (3 * E, E))] if same else [
-            w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
-        uniform = bias["query"]        # all four agree here (use_bias=true with every *_bias=false: none)
-        return [*proj, *when(uniform, w("in_proj_bias", (3 * E,))), *bias_kv,
-                w("out_proj.weight", (E, E)), *when(uniform, w("out_proj.bias", (E,)))]
+def _mha_torch_weights(c, bias, widths, h, kd, vd, out_axes):
+    a, (E, dk, dv) = c.a, widths
+    _check_torch_heads(c, h, kd, vd, out_axes, E)
+    bias_kv = when(a.add_bias_kv, w("bias_k", (1, 1, E)), w("bias_v", (1, 1, E)))
+    if len(set(bias.values())) > 1:
+        return [*_separate_projections(bias, (E, E, dk, dv), E), *bias_kv]
+    same = decide_equal(dk, E) is True and decide_equal(dv, E) is True
+    proj = [w("in_proj_weight", (3 * E, E))] if same else [
+        w("q_proj_weight", (E, E)), w("k_proj_weight", (E, dk)), w("v_proj_weight", (E, dv))]
+    uniform = bias["query"]        # all four agree here (use_bias=true with every *_bias=false: none)
+    return [*proj, *when(uniform, w("in_proj_bias", (3 * E,))), *bias_kv,
+            w("out_proj.weight", (E, E)), *when(uniform, w("out_proj.bias", (E,)))]
 
-    weights = c.pick(keras, torch)
-    shape, layout = _output(c, query, tq, out_axes)
-    # in the torch convention the head size is E / h (checked above): figures in terms of E
-    return Built(shape, weights, macs(kd, vd) if c.keras else macs(dq / h, dq / h), layout=layout)
+
+def _check_torch_heads(c, h, kd, vd, out_axes, E):
+    """What nn.MultiheadAttention can express: heads of E / h, values as wide as keys, no gate."""
+    a = c.a
+    rule = "PyTorch needs num_heads * key_dim == embed_dim"
+    if decide_equal(h * kd, E) is False:
+        hint = ""
+        if decide_equal(h, E) is True:
+            hint = ("; positional arguments follow Keras's order (num_heads, key_dim): for PyTorch's "
+                    f"MultiheadAttention({E}, {kd}) write multi_head_attention(num_heads={kd}, embed_dim={E})")
+        c.cannot_express(f"{rule} ({h} * {kd} != {E}): PyTorch's head size is embed_dim / num_heads{hint}")
+    _require_equal(c, h * kd, E, rule, convention_rule=True)
+    if a.value_dim is not None:
+        _require_equal(c, vd, kd, "PyTorch needs value_dim == key_dim (its value heads are embed_dim / "
+                                  "num_heads wide)", convention_rule=True)
+    if a.output_shape is not None:
+        if len(out_axes) != 1:
+            c.cannot_express("PyTorch's MultiheadAttention output is (T, embed_dim); output_shape must be one "
+                             "size equal to embed_dim")
+        _require_equal(c, out_axes[0], E, "PyTorch's MultiheadAttention output width is embed_dim",
+                       convention_rule=True)
+    if a.use_gate:
+        c.cannot_express("PyTorch's MultiheadAttention has no gate (use_gate=true)")
 
 
 def _separate_projections(bias, widths, inner, names=("q_proj", "k_proj", "v_proj", "out_proj")):
