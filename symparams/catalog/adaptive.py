@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..expressions import describe, is_expr
+from ..text import expr_text
 from .base import REQUIRED, Built, Kind, P, format_shape
 from .conv import AXES, SPATIAL
 from .core import layer
@@ -31,7 +32,13 @@ class OutputSizes(Kind):
             return (value,) * self.n
         if isinstance(value, tuple) and len(value) == self.n and all(allowed(v) for v in value):
             return value
-        fail(f"expected {self.label}, found {format_shape(value) if isinstance(value, tuple) else describe(value)}")
+        fail(f"expected {self.label}, found {_written(value) if isinstance(value, tuple) else describe(value)}")
+
+
+def _written(sizes: tuple) -> str:
+    """A tuple as written, `none` included (the shape writer takes sizes only)."""
+    items = ["none" if v is None else expr_text(v) if is_expr(v) else describe(v) for v in sizes]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def _adaptive_pool(kind, rank):
