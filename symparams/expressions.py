@@ -70,9 +70,40 @@ def _short(value) -> str:
     return text if len(text) < 30 else text[:12] + "..." + text[-6:]
 
 
+_SIGNS = {"==": lambda e: e.is_zero, "!=": lambda e: None if e.is_zero is None else not e.is_zero,
+          ">": lambda e: e.is_positive, ">=": lambda e: e.is_nonnegative,
+          "<": lambda e: e.is_negative, "<=": lambda e: e.is_nonpositive}
+_PROOF_BUDGET = 200     # operations: factor() on a larger difference could take long
+
+
+def _proved(value):
+    """A relation SymPy left open, settled by the sign of lhs - rhs, expanded or factored
+    (c*c >= c holds for every positive integer c: c*(c - 1) >= 0)."""
+    if isinstance(value, sympy.core.relational.Relational):
+        difference = sympy.expand(value.lhs - value.rhs)
+        forms = [difference]
+        if sympy.count_ops(difference) <= _PROOF_BUDGET:
+            forms.append(sympy.factor(difference))
+        for form in forms:
+            sign = _SIGNS[value.rel_op](form)
+            if sign is not None:
+                return sympy.true if sign else sympy.false
+        return value
+    if isinstance(value, (sympy.And, sympy.Or, sympy.Not)):
+        return value.func(*(_proved(arg) for arg in value.args))
+    return value
+
+
 def _condition_text(value) -> str:
+    """A condition as the language writes it: `s == 1 and c_in == c`, not SymPy's `Eq(s, 1) & ...`."""
     if isinstance(value, sympy.core.relational.Relational):
         return f"{value.lhs} {value.rel_op} {value.rhs}"
+    if isinstance(value, sympy.Not):
+        return f"not ({_condition_text(value.args[0])})"
+    if isinstance(value, (sympy.And, sympy.Or)):
+        word = " and " if isinstance(value, sympy.And) else " or "
+        return word.join(f"({_condition_text(a)})" if isinstance(a, (sympy.And, sympy.Or)) else _condition_text(a)
+                         for a in value.args)
     return str(value)
 
 
@@ -130,7 +161,7 @@ class ExpressionEvaluator:
     def decide(self, node) -> bool:
         """Whether a condition holds, from numbers or the symbols' assumptions; a condition
         that depends on values not given is an error naming it."""
-        value = self.truth(node)
+        value = _proved(self.truth(node))
         if value in (sympy.true, sympy.false):
             return bool(value)
         names = ", ".join(sorted(s.name for s in value.free_symbols))

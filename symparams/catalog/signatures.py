@@ -8,7 +8,7 @@ in_features, out_features; `Conv2d(3, 64, 7, 2, 3)`). A name both frameworks use
 convention being evaluated. Each table is the framework's own `__init__` signature, read from
 Keras 3.15 and PyTorch 2.13 (`tests/oracle/test_live_signatures.py` checks it against the
 installed frameworks; PyTorch's recurrent classes take `*args` and are written from their
-documentation). Names a layer does not take are refused where they are given."""
+documentation). Keras's `RNN` (a wrapper around a cell) is left out: `RNN` here is PyTorch's. Names a layer does not take are refused where they are given."""
 from __future__ import annotations
 
 KERAS = {
@@ -133,7 +133,6 @@ KERAS = {
     "PReLU": "alpha_initializer alpha_regularizer alpha_constraint shared_axes",
     "Permute": "dims",
     "RMSNormalization": "axis epsilon",
-    "RNN": "cell return_sequences return_state go_backwards stateful unroll zero_output_for_mask",
     "ReLU": "max_value negative_slope threshold",
     "RepeatVector": "n",
     "Reshape": "target_shape",
