@@ -73,7 +73,23 @@ class Call:
     name_span: Span
 
 
+@dataclass(frozen=True)
+class Compare:
+    op: str  # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or | not (not has one operand)
+    operands: tuple["Condition", ...]
+    span: Span
+
+
 Expr = Union[Number, String, Name, TupleExpr, Index, BinOp, UnaryOp, Call]
+Condition = Union[Compare, BoolOp, Expr]
 
 # ---- statements ------------------------------------------------------------
 
@@ -94,6 +110,14 @@ class InputStmt:
 @dataclass(frozen=True)
 class Binding:
     name: str
+    chain: Chain
+    span: Span
+
+
+@dataclass(frozen=True)
+class UnpackBinding:
+    """`out, h, c = lstm(...)`: one name for each of the chain's results."""
+    names: tuple[Name, ...]
     chain: Chain
     span: Span
 
@@ -133,7 +157,15 @@ class RepeatStmt:
     stage_span: Span | None = None
 
 
-Stmt = Union[InputStmt, Binding, ChainStmt, ReturnStmt, LetStmt, LayoutStmt, RepeatStmt]
+@dataclass(frozen=True)
+class IfStmt:
+    """`if` / `elif` / `else`: the first branch whose condition holds runs."""
+    branches: tuple[tuple["Condition", tuple["Stmt", ...]], ...]
+    orelse: tuple["Stmt", ...]
+    span: Span
+
+
+Stmt = Union[InputStmt, Binding, UnpackBinding, ChainStmt, ReturnStmt, LetStmt, LayoutStmt, RepeatStmt, IfStmt]
 
 # ---- declarations ----------------------------------------------------------
 

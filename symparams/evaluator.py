@@ -9,7 +9,7 @@ import sympy
 from . import ast, catalog
 from .errors import ArgumentError, ParseError, ShapeError, UnknownNameError, did_you_mean
 from .evaluation.applier import LayerApplier
-from .evaluation.blocks import BlockCaller
+from .evaluation.blocks import BlockCaller, only_output
 from .evaluation.recorder import Recorder
 from .evaluation.repeats import RepeatRunner
 from .evaluation.scope import Frame, Scope, make_symbol  # noqa: F401  (make_symbol: program's too)
@@ -94,6 +94,25 @@ class Evaluator:
     def exec_Binding(self, stmt, frame):
         frame.env[stmt.name] = self.run_chain(stmt.chain, frame)
 
+    def exec_UnpackBinding(self, stmt, frame):
+        results = self.chain_results(stmt.chain, frame)
+        if len(results) != len(stmt.names):
+            gives = f"{len(results)} result{'s' if len(results) != 1 else ''}"
+            raise ShapeError(f"{len(stmt.names)} names for a chain that gives {gives} "
+                             f"({', '.join(r.producer for r in results[:1])}"
+                             f"{': write return_state=true for the states' if len(results) == 1 else ''})",
+                             stmt.chain.span)
+        for name, result in zip(stmt.names, results):
+            if name.id != "_":           # `_` drops a result
+                frame.env[name.id] = result
+
+    def exec_IfStmt(self, stmt, frame):
+        for condition, body in stmt.branches:
+            if self.scope.decide(condition, frame):
+                self.exec_body(body, frame)
+                return
+        self.exec_body(stmt.orelse, frame)
+
     def exec_ReturnStmt(self, stmt, frame):
         outputs = []
         for name in stmt.names:
@@ -112,7 +131,7 @@ class Evaluator:
             raise UnknownNameError(f"let takes a layer call; '{name}' is not a layer"
                                    f"{did_you_mean(name, catalog.BY_NAME)}", getattr(node, "name_span", node.span))
         args = self.scope.eval_args(node.args, frame) if isinstance(node, ast.Call) else ()
-        spec = LayerSpec(definition, args, node.span, getattr(node, "name_span", node.span))
+        spec = LayerSpec(definition, args, node.span, getattr(node, "name_span", node.span), name)
         frame.env[stmt.name] = SharedLayer(stmt.name, spec, stmt.span, tuple(self.recorder.repeat_stack))
 
     def exec_RepeatStmt(self, stmt, frame):
@@ -120,18 +139,26 @@ class Evaluator:
 
     # ---- chains -------------------------------------------------------------
     def run_chain(self, chain: ast.Chain, frame: Frame) -> Tensor:
+        return self.chain_results(chain, frame)[0]
+
+    def chain_results(self, chain: ast.Chain, frame: Frame) -> list[Tensor]:
+        """Every result of the chain's last link (an LSTM with return_state gives three); each
+        link gets the previous link's first result."""
         nodes = list(chain.nodes)
         first = nodes[0]
         if isinstance(first, ast.Name) and isinstance(frame.env.get(first.id), Tensor):
-            x = frame.env[first.id]
+            results = [frame.env[first.id]]
             nodes = nodes[1:]
         else:
-            x = frame.current
-        for node in nodes:
-            x = self.apply_node(node, x, frame)
-        return x
+            results = [frame.current]
+        for position, node in enumerate(nodes, 1):
+            results = self.apply_node(node, results[0], frame)
+            name = node.func if isinstance(node, ast.Call) else node.id
+            if position < len(nodes) and name in self.scope.definitions:
+                results = [only_output(self.scope.definitions[name], results, node.span)]
+        return results
 
-    def apply_node(self, node, x, frame) -> Tensor:
+    def apply_node(self, node, x, frame) -> list[Tensor]:
         """One link of a chain: a shared layer, a block call or a catalog layer, applied to x."""
         is_call = isinstance(node, ast.Call)
         name = node.func if is_call else node.id
@@ -153,7 +180,7 @@ class Evaluator:
         layer = catalog.lookup(name)
         if layer is not None:
             args = self.scope.eval_args(node.args, frame) if is_call else ()
-            return self.layers.apply(layer, args, x, node.span, name_span)
+            return self.layers.apply(layer, args, x, node.span, name_span, written=name)
         self._unknown_link(name, name_span, is_call, frame)
 
     def _unknown_link(self, name, name_span, is_call, frame):

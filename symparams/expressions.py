@@ -70,6 +70,46 @@ def _short(value) -> str:
     return text if len(text) < 30 else text[:12] + "..." + text[-6:]
 
 
+_SIGNS = {"==": lambda e: e.is_zero, "!=": lambda e: None if e.is_zero is None else not e.is_zero,
+          ">": lambda e: e.is_positive, ">=": lambda e: e.is_nonnegative,
+          "<": lambda e: e.is_negative, "<=": lambda e: e.is_nonpositive}
+_PROOF_BUDGET = 200     # operations: factor() on a larger difference could take long
+
+
+def _proved(value):
+    """A relation SymPy left open, settled by the sign of lhs - rhs, expanded or factored
+    (c*c >= c holds for every positive integer c: c*(c - 1) >= 0)."""
+    if isinstance(value, sympy.core.relational.Relational):
+        difference = sympy.expand(value.lhs - value.rhs)
+        forms = [difference]
+        if sympy.count_ops(difference) <= _PROOF_BUDGET:
+            forms.append(sympy.factor(difference))
+        for form in forms:
+            sign = _SIGNS[value.rel_op](form)
+            if sign is not None:
+                return sympy.true if sign else sympy.false
+        return value
+    if isinstance(value, (sympy.And, sympy.Or, sympy.Not)):
+        return value.func(*(_proved(arg) for arg in value.args))
+    return value
+
+
+def _condition_text(value) -> str:
+    """A condition as the language writes it: `s == 1 and c_in == c`, not SymPy's `Eq(s, 1) & ...`."""
+    if isinstance(value, sympy.core.relational.Relational):
+        return f"{value.lhs} {value.rel_op} {value.rhs}"
+    if isinstance(value, sympy.Not):
+        return f"not ({_condition_text(value.args[0])})"
+    if isinstance(value, (sympy.And, sympy.Or)):
+        word = " and " if isinstance(value, sympy.And) else " or "
+        return word.join(f"({_condition_text(a)})" if isinstance(a, (sympy.And, sympy.Or)) else _condition_text(a)
+                         for a in value.args)
+    return str(value)
+
+
+_RELATIONS = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
+
+
 def number(node: ast.Number):
     frac = node.value
     return Integer(frac.numerator) if frac.denominator == 1 else Rational(frac.numerator, frac.denominator)
@@ -97,6 +137,37 @@ class ExpressionEvaluator:
 
     def _String(self, node, depth):
         return node.value
+
+    def _Compare(self, node, depth):
+        left, right = self(node.left, depth), self(node.right, depth)
+        if isinstance(left, str) and isinstance(right, str) and node.op in ("==", "!="):
+            return (left == right) == (node.op == "==")
+        left = _numeric(left, node.left, f"the left side of {node.op}")
+        right = _numeric(right, node.right, f"the right side of {node.op}")
+        return _RELATIONS[node.op](left, right)
+
+    def _BoolOp(self, node, depth):
+        values = [self.truth(operand, depth) for operand in node.operands]
+        return {"and": sympy.And, "or": sympy.Or, "not": sympy.Not}[node.op](*values)
+
+    def truth(self, node, depth: int = 0):
+        """A condition's value: True, False, or a SymPy condition not yet decided."""
+        value = self(node, depth)
+        if isinstance(value, (bool, sympy.logic.boolalg.Boolean)):
+            return sympy.true if value is True else sympy.false if value is False else value
+        raise ArgumentError(f"expected a condition (a comparison, true or false), found {describe(value)}",
+                            node.span)
+
+    def decide(self, node) -> bool:
+        """Whether a condition holds, from numbers or the symbols' assumptions; a condition
+        that depends on values not given is an error naming it."""
+        value = _proved(self.truth(node))
+        if value in (sympy.true, sympy.false):
+            return bool(value)
+        names = ", ".join(sorted(s.name for s in value.free_symbols))
+        raise ArgumentError(f"cannot decide {_condition_text(value)} without values for {names}: "
+                            f"give them with --set (or subs before evaluation), or declare assumptions "
+                            f"that settle it", node.span)
 
     def _Name(self, node, depth):
         if node.id in LITERALS:

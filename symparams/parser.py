@@ -123,6 +123,18 @@ class _ToAst(Transformer_NonRecursive):
     floordiv, mod, pow = _binop("//"), _binop("%"), _binop("**")
     del _binop
 
+    def compare(self, meta, left, op, right):
+        return ast.Compare(str(op), left, right, _span(meta))
+
+    def either(self, meta, left, right):
+        return ast.BoolOp("or", (left, right), _span(meta))
+
+    def both(self, meta, left, right):
+        return ast.BoolOp("and", (left, right), _span(meta))
+
+    def negation(self, meta, operand):
+        return ast.BoolOp("not", (operand,), _span(meta))
+
     def neg(self, meta, operand):
         return ast.UnaryOp("-", operand, _span(meta))
 
@@ -154,6 +166,20 @@ class _ToAst(Transformer_NonRecursive):
 
     def binding(self, meta, name, chain):
         return ast.Binding(str(name), chain, _span(meta))
+
+    def unpack_binding(self, meta, *parts):
+        *names, chain = parts
+        return ast.UnpackBinding(tuple(ast.Name(str(n), Span.from_token(n)) for n in names), chain, _span(meta))
+
+    def if_stmt(self, meta, condition, body, *rest):
+        *elifs, orelse = rest
+        return ast.IfStmt(((condition, body), *elifs), orelse or (), _span(meta))
+
+    def elif_clause(self, meta, condition, body):
+        return condition, body
+
+    def else_clause(self, meta, body):
+        return body
 
     def shape_literal(self, meta, *items):
         return tuple(i for i in items if i is not None)

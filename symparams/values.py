@@ -40,6 +40,7 @@ class LayerSpec:
     args: tuple[ArgValue, ...]
     span: Span
     name_span: Span
+    written: str | None = None   # the name the call used: its positional order follows that framework
 
 
 @dataclass(frozen=True, eq=False)

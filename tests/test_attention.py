@@ -91,9 +91,10 @@ def test_keras_and_torch_agree_when_torch_can_express_it():
 def test_torch_cannot_express_a_head_size_other_than_embed_dim_over_heads():
     with pytest.raises(SymparamsError, match=r"PyTorch needs num_heads \* key_dim == embed_dim"):
         symparams.parse("model M():\n    input (10, 24)\n    multi_head_attention(2, 4)\n").model(convention="torch")
-    # PyTorch-style positional order gets a hint
-    with pytest.raises(SymparamsError, match=r"num_heads=12, embed_dim=768"):
-        symparams.parse("model M():\n    input (4, 768)\n    MultiheadAttention(768, 12)\n").model(convention="torch")
+    # PyTorch's class name takes PyTorch's order, MultiheadAttention(embed_dim, num_heads):
+    # in_proj_weight (3*768, 768) + in_proj_bias (3*768) + out_proj (768*768 + 768) = 2,362,368.
+    net = symparams.parse("model M():\n    input (4, 768)\n    MultiheadAttention(768, 12)\n").model(convention="torch")
+    assert net.params == 3 * 768 * 768 + 3 * 768 + 768 * 768 + 768 == 2_362_368
     for body in ("multi_head_attention(2, 12, value_dim=4)", "multi_head_attention(2, 12, output_shape=5)",
                  "multi_head_attention(2, 12, use_gate=true)"):
         with pytest.raises(SymparamsError, match="torch convention cannot express"):
@@ -174,8 +175,9 @@ def test_keras_gqa_needs_equal_query_and_value_widths():
 
 
 def test_aliases_and_sharing():
-    for name in ("MultiHeadAttention", "MultiheadAttention"):
-        net = symparams.parse(f"model M():\n    input (10, 16)\n    {name}(2, 8)\n").model()
+    # Keras's MultiHeadAttention(num_heads, key_dim); PyTorch's MultiheadAttention(embed_dim, num_heads)
+    for call in ("MultiHeadAttention(2, 8)", "MultiheadAttention(16, 2)"):
+        net = symparams.parse(f"model M():\n    input (10, 16)\n    {call}\n").model()
         assert int(net.params) == 4 * 16 * 16 + 4 * 16
     for name in ("GroupedQueryAttention", "GroupQueryAttention"):
         net = symparams.parse(f"model M():\n    input (10, 16)\n    {name}(8, 2, 2)\n").model()

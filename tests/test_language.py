@@ -173,10 +173,11 @@ def test_unpinned_shapes_are_read_in_the_conventions_layout():
     assert model(src, convention="torch").output_shape == (16, 3, 8)   # (C, H, W) = (6, 5, 10)
 
 
-# §7: class names are aliases, positional arguments follow Keras, keywords take PyTorch's names too.
+# §7: class names are aliases; positional arguments follow the framework whose name is written
+# (PyTorch's Conv2d(in_channels, out_channels, kernel_size, ...)); keywords take either's names.
 ALIASES = [
     ("Conv2D(8, 3)", "conv2d(8, 3)"),
-    ("Conv2d(8, kernel_size=3, stride=1, bias=true)", "conv2d(8, 3)"),
+    ("Conv2d(4, 8, 3, stride=1, bias=true)", "conv2d(8, 3)"),
     ("conv2d(out_channels=8, kernel_size=(3, 3), dilation=1)", "conv2d(8, 3)"),
     ("BatchNormalization", "batch_norm"),
     ("BatchNorm2d(num_features=4)", "batch_norm"),

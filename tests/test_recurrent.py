@@ -203,10 +203,12 @@ def test_conv_lstm2d_same_strided_with_state():
 
 # ---- names, aliases, errors ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("alias, canonical", [("SimpleRNN", "simple_rnn"), ("RNN", "simple_rnn"), ("LSTM", "lstm"),
-                                              ("GRU", "gru")])
-def test_recurrent_aliases(alias, canonical):
-    assert last(model(f"{alias}(u)")).type == canonical
+# PyTorch's RNN(input_size, hidden_size) takes its own order; LSTM and GRU, names both frameworks
+# use, take the convention's (Keras's units first here).
+@pytest.mark.parametrize("call, canonical", [("SimpleRNN(u)", "simple_rnn"), ("RNN(d, u)", "simple_rnn"),
+                                             ("LSTM(u)", "lstm"), ("GRU(u)", "gru")])
+def test_recurrent_aliases(call, canonical):
+    assert last(model(call)).type == canonical
 
 
 def test_wrapper_aliases():

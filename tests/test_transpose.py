@@ -119,7 +119,7 @@ def test_torch_padding_keras_cannot_reach():
 
 def test_torch_arguments_in_keras_convention():
     # the DCGAN upsampler: kernel 4, stride 2, padding 1 doubles the length, as Keras's "same"
-    net = model("ConvTranspose2d(8, 4, stride=2, padding=1)", "(5, 6, 3)", "keras", params="")
+    net = model("ConvTranspose2d(3, 8, 4, stride=2, padding=1)", "(5, 6, 3)", "keras", params="")
     assert net.output_shape == (10, 12, 8)
     assert shapes(net) == [("kernel", (4, 4, 8, 3)), ("bias", (8,))]
 
@@ -143,8 +143,10 @@ def test_rules_on_symbols_are_checked_by_subs():
 
 
 def test_names_and_aliases():
-    for name in ("Conv2DTranspose", "Convolution2DTranspose", "ConvTranspose2d", "conv2d_transpose"):
-        net = model(f"{name}(8, 3)", "(5, 6, 3)", params="")
+    # PyTorch's ConvTranspose2d takes in_channels first (its positional order)
+    for call in ("Conv2DTranspose(8, 3)", "Convolution2DTranspose(8, 3)", "ConvTranspose2d(3, 8, 3)",
+                 "conv2d_transpose(8, 3)"):
+        net = model(call, "(5, 6, 3)", params="")
         assert net.layers[-1].type == "conv2d_transpose"
         assert net.output_shape == (7, 8, 8)
     net = model("ConvTranspose1d(in_channels=3, out_channels=8, kernel_size=3, bias=false)", "(3, 5)", "torch",

@@ -172,6 +172,17 @@ class _Instance(Kind):
         fail(f"expected {self.label}, found {describe(value)}")
 
 
+class _Tensors(Kind):
+    """One tensor or a tuple of tensors (a recurrent layer's initial_state=(h, c))."""
+    label = "a tensor name or a tuple of tensor names"
+
+    def __call__(self, value, fail):
+        items = value if isinstance(value, tuple) else (value,)
+        if items and all(isinstance(item, Tensor) for item in items):
+            return items
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
 class _Anything(Kind):
     label = "any value"
 
@@ -226,6 +237,7 @@ def _show(value) -> str:
 SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, ANYTHING = _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Anything()
 LAYER = _Instance(LayerSpec, "a layer call such as lstm(16)")
 TENSOR = _Instance(Tensor, "a tensor name")
+TENSORS = _Tensors()
 SHARED = _Instance(SharedLayer, "the name of a shared layer (declared with let)")
 
 

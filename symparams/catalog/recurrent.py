@@ -20,8 +20,10 @@ import sympy
 
 from ..expressions import as_expr
 from ..values import ArgValue, Tensor
-from .base import (BOOL, LAYER, REQUIRED, SIZE, TEXT, Built, Choice, K, Optional, P, Sizes,
-                   prod, w, when)
+from ..errors import ShapeError
+from ..sizes import shapes_equal
+from .base import (BOOL, LAYER, REQUIRED, SIZE, TENSORS, TEXT, Built, Choice, K, Optional, P, Sizes,
+                   format_shape, prod, w, when)
 from .conv import output_length
 from .core import layer
 
@@ -49,6 +51,7 @@ def _recurrent(kind, *aliases):
     params += [P("use_bias", BOOL, True, "bias"),
                K("return_sequences", BOOL, False),
                K("return_state", BOOL, False),
+               K("initial_state", Optional(TENSORS), None),
                K("num_layers", SIZE, 1),
                K("bidirectional", BOOL, False)]
     if kind == "lstm":
@@ -92,6 +95,7 @@ def _keras_rnn(c, kind, steps, d, u, gates):
                *when(a.use_bias, w("bias", bias_shape))]
     out = (steps, u) if a.return_sequences else (u,)
     states = [(u,)] * (2 if kind == "lstm" else 1)
+    _check_initial_state(c, kind, states)
     shape = [out, *states] if a.return_state else out
     return Built(shape, weights, steps * gates * u * (d + u), layout=None)
 
@@ -112,11 +116,28 @@ def _torch_rnn(c, kind, steps, d, u, gates, layers, directions, proj):
             per_step += gates * u * (width_in + out_size) + (0 if proj is None else u * proj)
     width = out_size * directions
     out = (steps, width) if a.return_sequences else (width,)
+    # h_n, c_n are (layers*directions, batch, size) whatever batch_first says; without the batch axis:
+    states = [(layers * directions, out_size)] + ([(layers * directions, u)] if kind == "lstm" else [])
+    _check_initial_state(c, kind, states)
     if a.return_state:
-        # h_n, c_n are (layers*directions, batch, size) whatever batch_first says; without the batch axis:
-        states = [(layers * directions, out_size)] + ([(layers * directions, u)] if kind == "lstm" else [])
         return Built([out, *states], weights, steps * per_step, layout=None)
     return Built(out, weights, steps * per_step, layout=None)
+
+
+def _check_initial_state(c, kind, states):
+    """initial_state=(h, c) (or h) must have the layer's own state shapes: Keras's [h, c] of
+    (units,) each, PyTorch's (h_0, c_0) of (layers*directions, size) without the batch axis."""
+    given = c.a.initial_state
+    if given is None:
+        return
+    names = ("h", "c")[:len(states)]
+    if len(given) != len(states):
+        c.fail(f"initial_state: {kind} has {len(states)} state{'s' if len(states) > 1 else ''} "
+               f"({', '.join(names)}), found {len(given)} tensor{'s' if len(given) > 1 else ''}", "initial_state")
+    for name, tensor, shape in zip(names, given, states):
+        if not shapes_equal(tuple(tensor.shape), tuple(shape)):
+            c.fail(f"initial_state: {name} is {format_shape(tensor.shape)} (from {tensor.producer}), but this "
+                   f"layer's {name} is {format_shape(shape)}", "initial_state", ShapeError)
 
 
 _COMMON_DOC = """

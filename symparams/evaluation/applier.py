@@ -20,8 +20,11 @@ class LayerApplier:
         self.recorder = recorder
         self._first_weights: dict[SharedLayer, tuple] = {}    # each shared layer's weights at its first use
 
-    def apply(self, layer, args, x, span, name_span, shared_as: str | None = None, weight_context=None) -> Tensor:
-        """Apply `layer` to x and write its row; shared_as names a shared layer's use."""
+    def apply(self, layer, args, x, span, name_span, shared_as: str | None = None, weight_context=None,
+              written: str | None = None) -> list[Tensor]:
+        """Apply `layer` to x and write its row; its outputs (an LSTM with return_state has three).
+        shared_as names a shared layer's use; `written` is the name the call used (its
+        positional order follows that framework's signature)."""
         if x is None:
             raise ShapeError(f"no tensor to apply {layer.name} to: declare `input (...)` first", name_span)
 
@@ -32,20 +35,20 @@ class LayerApplier:
             if shared_as is None:
                 self.recorder.claim_name(name, bound.span("name") or span)
             return name
-        built, ctx = self._build(layer, args, x, span, naming)
+        built, ctx = self._build(layer, args, x, span, naming, written)
         _check_expression_size(ctx.layer_name, built, span)
         layout = x.layout if built.layout == "same" else built.layout
         shapes = built.shape if isinstance(built.shape, list) else [built.shape]
         outputs = [Tensor(tuple(s), layout, ctx.layer_name) for s in shapes]
         self.recorder.add_row(self.recorder.row(ctx.layer_name, layer.name, outputs, built.weights,
                                                 as_expr(built.macs), span, weight_repeat=weight_context))
-        return outputs[0]
+        return outputs
 
     def apply_shared(self, shared: SharedLayer, x, span) -> Tensor:
         spec = shared.spec
         # The weights are counted once, under the repeats around the `let`, not around the use.
         out = self.apply(spec.definition, spec.args, x, span, spec.name_span, shared_as=shared.name,
-                         weight_context=shared.repeat)
+                         weight_context=shared.repeat, written=spec.written)
         rows = self.recorder.rows
         weights = rows[-1].weights
         if shared not in self._first_weights:
@@ -62,9 +65,9 @@ class LayerApplier:
     def _build_nested(self, spec: LayerSpec, x: Tensor, layer_name: str):
         """Build a layer given as a value (the `lstm(16)` of `bidirectional(lstm(16))`) on x,
         without adding a row: the wrapper reports it. Returns (Built, Ctx)."""
-        return self._build(spec.definition, spec.args, x, spec.span, lambda bound: layer_name)
+        return self._build(spec.definition, spec.args, x, spec.span, lambda bound: layer_name, spec.written)
 
-    def _build(self, layer, args, x, span, naming):
+    def _build(self, layer, args, x, span, naming, written=None):
         """Bind the arguments, build the layer on x, check in_channels= and the like against
         the inferred input, and apply trainable=. naming(bound) gives the layer's name."""
         tensors = [a for a in args if a.keyword is None and isinstance(a.value, Tensor)]
@@ -74,7 +77,7 @@ class LayerApplier:
                                 tensors[0].span)
         if layer.inputs == "many":
             check_merge_arguments(layer, others)
-        bound, size_checks = bind_layer(layer, others, span)
+        bound, size_checks = bind_layer(layer, others, span, written, self.convention, x.layout)
         layer_name = naming(bound)
         for tensor in tensors:
             if tensor.value.layout != x.layout and tensor.value.rank >= 2 and x.layout and tensor.value.layout:

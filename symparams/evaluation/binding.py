@@ -1,18 +1,24 @@
-"""Arguments to parameters: a layer's (positional in Keras's order, keywords by Keras
-or PyTorch name, each coerced by its kind) and a block's."""
+"""Arguments to parameters: a layer's (positional in the order of the framework whose name
+the call used, keywords by Keras or PyTorch name, each coerced by its kind) and a block's."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 import sympy
 
 from ..catalog.base import INPUT_SIZE_KEYWORDS, NO_EFFECT_KEYWORDS, REQUIRED, Args
+from ..catalog.signatures import positional_order
 from ..errors import ArgumentError, UnknownNameError, did_you_mean
 from ..expressions import describe
 
 
-def bind_layer(layer, args, span):
+def bind_layer(layer, args, span, written=None, convention="keras", layout=None):
     """(Args, size checks): the checks are PyTorch-style input-size keywords (in_channels=)
     the layer does not take, {keyword: (value, span)}, to compare with the inferred size."""
     _positional_first(layer.name, args)
+    order = positional_order(written or layer.name, (layer.name, *layer.aliases), convention)
+    if order is not None:
+        args = _as_keywords(written or layer.name, order, args, layout)
     values, spans, size_checks = _positional(layer, args)
     keywords = layer.keywords()
     for a in args:
@@ -41,6 +47,34 @@ def _positional_first(layer_name, args):
             seen_keyword = True
         elif seen_keyword:
             raise ArgumentError(f"{layer_name}: a positional argument cannot follow keyword arguments", a.span)
+
+
+def _as_keywords(written, order, args, layout):
+    """Positional arguments renamed by the framework's signature (`Linear(768, 3072)`: in_features,
+    out_features), so each is bound, checked or refused as that keyword would be."""
+    positional = [a for a in args if a.keyword is None]
+    if len(positional) > len(order):
+        raise ArgumentError(f"{written} takes at most {len(order)} positional arguments "
+                            f"({', '.join(order) or 'none'}), found {len(positional)}", positional[len(order)].span)
+    named = []
+    for slot, a in zip(order, positional):
+        if slot == "data_format":
+            if a.value is not None and a.value != layout:
+                raise ArgumentError(f"{written}: data_format (positional argument {order.index(slot) + 1}) is "
+                                    f"decided by the file's layout here: write none, or `layout {a.value}` "
+                                    f"at the top of the file" if isinstance(a.value, str) else
+                                    f"{written}: data_format: expected none, found {describe(a.value)}", a.span)
+            continue
+        if slot.endswith(_OBJECT_SLOTS) and not (a.value is None or isinstance(a.value, str)):
+            # Keras's PReLU(5) would put 5 where an initializer goes: say so, not ignore it.
+            raise ArgumentError(f"{written}: positional argument {order.index(slot) + 1} is {slot}, which takes "
+                                f"a name such as \"zeros\", found {describe(a.value)}", a.span)
+        named.append(replace(a, keyword=slot, keyword_span=a.span))
+    return (*named, *(a for a in args if a.keyword is not None))
+
+
+# Slots for objects that change no figure: a positional number there is a mistake.
+_OBJECT_SLOTS = ("_initializer", "_regularizer", "_constraint")
 
 
 def _positional(layer, args):

@@ -21,7 +21,7 @@ class BlockCaller:
         self._calls: Counter = Counter()  # calls of each block so far: they label the rows
         self._active: list[str] = []      # the blocks being run, outermost first
 
-    def call(self, definition, arg_nodes, x, frame: Frame, span) -> Tensor:
+    def call(self, definition, arg_nodes, x, frame: Frame, span) -> list[Tensor]:
         self._check_depth(definition, span)
         args = self.scope.eval_args(arg_nodes, frame)
         inner = Frame({}, x, frame.layout, is_model=False)
@@ -35,9 +35,9 @@ class BlockCaller:
                 self.run_body(definition.body, inner)
         finally:
             self._active.pop()
-        result = _output(definition, inner, span)
-        self.recorder.note_block_output(path, result)
-        return result
+        results = _outputs(definition, inner, span)
+        self.recorder.note_block_output(path, results)
+        return results
 
     def _check_depth(self, definition, span):
         stack = self._active
@@ -49,11 +49,17 @@ class BlockCaller:
             raise LimitError(f"blocks nest more than {limits.MAX_BLOCK_DEPTH} deep", span)
 
 
-def _output(definition, inner: Frame, span) -> Tensor:
+def _outputs(definition, inner: Frame, span) -> list[Tensor]:
     if inner.returns is not None:
-        if len(inner.returns) != 1:
-            raise ShapeError(f"block {definition.name} returns {len(inner.returns)} tensors; a chain needs one", span)
-        return inner.returns[0]
+        return list(inner.returns)
     if inner.current is None:
         raise ShapeError(f"block {definition.name} has no tensor to return", span)
-    return inner.current
+    return [inner.current]
+
+
+def only_output(definition, results: list, span) -> Tensor:
+    """A block's result where a chain goes on: it must be one tensor."""
+    if len(results) != 1:
+        raise ShapeError(f"block {definition.name} returns {len(results)} tensors; a chain needs one "
+                         f"(bind them with `a, b = {definition.name}(...)`)", span)
+    return results[0]

@@ -63,12 +63,13 @@ class Recorder:
         """Rows from `start` on with `rewrite` applied to every size (a stage's pass)."""
         self.rows[start:] = [row.transform(rewrite) for row in self.rows[start:]]
 
-    def note_block_output(self, path: tuple, result: Tensor):
+    def note_block_output(self, path: tuple, results: list):
         """A block's output is not always its last layer's (a `return`, a stage repeat's last
         stated shape): the last row keeps it for the block's row in tables."""
         if self.rows and self.rows[-1].path[:len(path)] == path:
             last = self.rows[-1]
-            self.rows[-1] = replace(last, block_outputs=last.block_outputs + ((path, (self.shape(result),)),))
+            shapes = tuple(self.shape(result) for result in results)
+            self.rows[-1] = replace(last, block_outputs=last.block_outputs + ((path, shapes),))
 
     # ---- rules
     def keep(self, constraints, over_repeats: bool = True):

@@ -126,8 +126,15 @@ class Scope:
         return tuple(sizes)
 
     def expr(self, node, frame: Frame):
+        return self._expressions(frame)(node)
+
+    def decide(self, condition, frame: Frame) -> bool:
+        """An `if`'s condition, decided now (LANGUAGE.md §6.2)."""
+        return self._expressions(frame).decide(condition)
+
+    def _expressions(self, frame: Frame) -> ExpressionEvaluator:
         return ExpressionEvaluator(lambda name_node: self._resolve(name_node, frame),
-                                   lambda call_node: self._layer_value(call_node, frame))(node)
+                                   lambda call_node: self._layer_value(call_node, frame))
 
     def _resolve(self, name_node, frame: Frame):
         name = name_node.id
@@ -135,7 +142,7 @@ class Scope:
             return frame.env[name]
         layer = catalog.lookup(name)
         if layer is not None:
-            return LayerSpec(layer, (), name_node.span, name_node.span)
+            return LayerSpec(layer, (), name_node.span, name_node.span, name)
         if name in self.definitions:
             raise ArgumentError(f"'{name}' is a {self.definitions[name].kind}, not a value", name_node.span)
         if name in self.values:
@@ -150,4 +157,5 @@ class Scope:
             what = "a block; blocks go in chains, not in expressions" if call_node.func in self.definitions \
                 else f"not a function or layer{did_you_mean(call_node.func, list(FUNCTIONS) + list(catalog.BY_NAME))}"
             raise UnknownNameError(f"'{call_node.func}' is {what}", call_node.name_span)
-        return LayerSpec(layer, self.eval_args(call_node.args, frame), call_node.span, call_node.name_span)
+        return LayerSpec(layer, self.eval_args(call_node.args, frame), call_node.span, call_node.name_span,
+                         call_node.func)
