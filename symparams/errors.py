@@ -54,12 +54,13 @@ class SymparamsError(Exception):
     def __str__(self) -> str:
         return self.render()
 
-    def render(self) -> str:
+    def render(self, severity: str = "error") -> str:
+        """`FILE:LINE:COL: error: MESSAGE`, the line and a caret (severity "warning" for warnings)."""
         where = self.filename or "<input>"
         span = self.span
         if span is None or span.line <= 0:
-            return f"{where}: error: {self.message}"
-        head = f"{where}:{span.line}:{span.column}: error: {self.message}"
+            return f"{where}: {severity}: {self.message}"
+        head = f"{where}:{span.line}:{span.column}: {severity}: {self.message}"
         line_text = _source_line(self.source, span.line)
         if line_text is None:
             return head

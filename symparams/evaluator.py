@@ -53,11 +53,12 @@ class Evaluator:
             raise ShapeError(f"model {definition.name} has no input: start it with `input (...)`",
                              definition.name_span)
         record = self.recorder
+        record.warn_unread(frame, outputs)
         return ModelResult(
             name=definition.name, convention=self.convention, rows=tuple(record.rows),
             output_shapes=tuple(record.shape(t) for t in outputs),
             constraints=tuple(record.constraints), parameters=tuple(symbols), defaults=defaults,
-            source=self.module.source, filename=self.module.filename)
+            source=self.module.source, filename=self.module.filename, warnings=tuple(record.warnings))
 
     # ---- statements ---------------------------------------------------------
     def exec_body(self, body, frame: Frame):
@@ -85,14 +86,19 @@ class Evaluator:
         tensor = Tensor(tuple(shape), frame.layout, name)
         self.recorder.add_row(self.recorder.row(name, "input", (tensor,), (), sympy.Integer(0), stmt.span))
         if stmt.name:
-            frame.env[stmt.name] = tensor
+            frame.bind(stmt.name, tensor, stmt.span, "input")
         frame.current = tensor
 
     def exec_ChainStmt(self, stmt, frame):
         frame.current = self.run_chain(stmt.chain, frame)
 
     def exec_Binding(self, stmt, frame):
-        frame.env[stmt.name] = self.run_chain(stmt.chain, frame)
+        tensor = self.run_chain(stmt.chain, frame)
+        # `x = identity` only names the current tensor (a residual kept for later): nothing to warn of.
+        if all(isinstance(node, ast.Name) and node.id == "identity" for node in stmt.chain.nodes):
+            frame.env[stmt.name] = tensor
+        else:
+            frame.bind(stmt.name, tensor, stmt.span, "branch")
 
     def exec_UnpackBinding(self, stmt, frame):
         results = self.chain_results(stmt.chain, frame)
@@ -104,7 +110,7 @@ class Evaluator:
                              stmt.chain.span)
         for name, result in zip(stmt.names, results):
             if name.id != "_":           # `_` drops a result
-                frame.env[name.id] = result
+                frame.bind(name.id, result, name.span, "result")
 
     def exec_IfStmt(self, stmt, frame):
         for condition, body in stmt.branches:
@@ -121,6 +127,7 @@ class Evaluator:
                 raise UnknownNameError(f"return names an unknown tensor '{name.id}'"
                                        f"{did_you_mean(name.id, frame.tensor_names())}", name.span)
             outputs.append(value)
+            frame.read(value)
         frame.returns = outputs
 
     def exec_LetStmt(self, stmt, frame):
@@ -151,12 +158,23 @@ class Evaluator:
             nodes = nodes[1:]
         else:
             results = [frame.current]
+            self._warn_unnamed_input(frame, chain)
+        frame.read(results[0])
         for position, node in enumerate(nodes, 1):
             results = self.apply_node(node, results[0], frame)
             name = node.func if isinstance(node, ast.Call) else node.id
             if position < len(nodes) and name in self.scope.definitions:
                 results = [only_output(self.scope.definitions[name], results, node.span)]
         return results
+
+    def _warn_unnamed_input(self, frame, chain):
+        """With several inputs, a chain that starts from the current tensor reads the last one
+        declared without saying so (T5's encoder once read its bucket-index input)."""
+        inputs = [(name, tensor) for name, tensor, _, what in frame.bound if what == "input"]
+        read = next((name for name, tensor in inputs if tensor is frame.current), None)
+        if frame.is_model and len(inputs) > 1 and read is not None:
+            self.recorder.warn(f"this chain reads input '{read}' (the last one declared) without naming it: "
+                               f"write `{read} -> ...`", chain.span)
 
     def apply_node(self, node, x, frame) -> list[Tensor]:
         """One link of a chain: a shared layer, a block call or a catalog layer, applied to x."""

@@ -50,7 +50,7 @@ class ModelResult(results.ModelResult):
     def of(cls, record: results.ModelResult) -> "ModelResult":
         """The facade over the evaluator's record."""
         return cls(record.name, record.convention, record.layers, record.output_shapes, record.constraints,
-                   record.parameters, record.defaults, record.source, record.filename)
+                   record.parameters, record.defaults, record.source, record.filename, record.warnings)
 
     @staticmethod
     def _value(value) -> sympy.Expr:

@@ -145,8 +145,9 @@ class ModelResult:
     expression. The methods that call analyses and printers are on the facade (symparams.model)."""
 
     def __init__(self, name, convention, rows, output_shapes, constraints=(), parameters=(), defaults=None,
-                 source=None, filename=None):
+                 source=None, filename=None, warnings=()):
         self.name = name
+        self.warnings = tuple(warnings)      # (message, span): never change a figure (LANGUAGE.md §4.1)
         self.convention = convention
         self.layers = tuple(rows)
         self._output_shapes = tuple(tuple(s) for s in output_shapes)
@@ -276,7 +277,7 @@ class ModelResult:
         remaining = tuple(p for p in self.parameters if p not in replacements)
         return type(self)(self.name, self.convention, rows,
                            [tuple(as_expr(d).xreplace(replacements) for d in s) for s in self._output_shapes],
-                           constraints, remaining, self.defaults, self.source, self.filename)
+                           constraints, remaining, self.defaults, self.source, self.filename, self.warnings)
 
     @staticmethod
     def _value(value) -> sympy.Expr:

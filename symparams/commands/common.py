@@ -68,6 +68,7 @@ def add_model_arguments(parser, formats=None):
                         help="give a symbol a value (an expression); repeat or separate with commas")
     parser.add_argument("--defaults", action="store_true", help="use the defaults the model declares")
     parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
+    parser.add_argument("--quiet", action="store_true", help="do not print warnings (they never change a figure)")
     if formats:
         parser.add_argument("--format", choices=formats, default=formats[0])
 
@@ -80,8 +81,9 @@ def split_model_spec(text: str):
     return text, None
 
 
-def evaluate(path, model, convention, values=None, defaults=False):
-    """Load a file and evaluate one of its models; usage mistakes become UsageError."""
+def evaluate(path, model, convention, values=None, defaults=False, quiet=False):
+    """Load a file and evaluate one of its models; usage mistakes become UsageError. Its
+    warnings go to stderr as FILE:LINE:COL: warning: ... unless quiet."""
     from ..errors import ChoiceError
     from ..program import load
     try:
@@ -89,9 +91,20 @@ def evaluate(path, model, convention, values=None, defaults=False):
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
     try:
-        return program.model(model, convention=convention, values=values, defaults=defaults)
+        net = program.model(model, convention=convention, values=values, defaults=defaults)
     except ChoiceError as err:          # --model or --set named something the file lacks
         raise UsageError(str(err)) from None
+    if not quiet:
+        print_warnings(net)
+    return net
+
+
+def print_warnings(net):
+    import sys
+
+    from ..errors import SymparamsError
+    for message, span in net.warnings:
+        print(SymparamsError(message, span, net.source, net.filename).render("warning"), file=sys.stderr)
 
 
 def load_model(args):
@@ -102,4 +115,4 @@ def load_model(args):
     if model and option and model != option:
         raise UsageError(f"{args.file} names model {model} but --model names {option}: give one")
     return evaluate(path, model or option, args.convention, parse_sets(getattr(args, "set", None)),
-                    getattr(args, "defaults", False))
+                    getattr(args, "defaults", False), getattr(args, "quiet", False))

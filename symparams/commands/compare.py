@@ -15,10 +15,11 @@ def add_arguments(parser):
     parser.add_argument("--defaults", action="store_true", help="use the defaults the models declare")
     parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="do not print warnings (they never change a figure)")
 
 
 def _load(spec, values, args):
-    return evaluate(*split_model_spec(spec), args.convention, values, args.defaults)
+    return evaluate(*split_model_spec(spec), args.convention, values, args.defaults, args.quiet)
 
 
 def run(args) -> str:

@@ -37,6 +37,7 @@ class BlockCaller:
             self._active.pop()
         results = _outputs(definition, inner, span)
         self.recorder.note_block_output(path, results)
+        self.recorder.warn_unread(inner, results)
         return results
 
     def _check_depth(self, definition, span):

@@ -23,6 +23,19 @@ class Recorder:
         self.blocks: tuple = ()      # their block names
         self._counters: Counter = Counter()
         self._used_names: set = set()
+        self.warnings: list = []     # (message, span), each once
+
+    # ---- warnings: never change a figure (LANGUAGE.md §4.1)
+    def warn(self, message: str, span):
+        if (message, span) not in self.warnings:
+            self.warnings.append((message, span))
+
+    def warn_unread(self, frame, outputs):
+        """Inputs and branches of a finished body that nothing read; its outputs count as read."""
+        for tensor in outputs:
+            frame.read(tensor)
+        for name, span, what in frame.unread():
+            self.warn(_UNREAD[what].format(name=name), span)
 
     def shape(self, tensor: Tensor) -> tuple:
         """Shapes are reported in the convention's layout (§8)."""
@@ -99,3 +112,8 @@ class Recorder:
             yield
         finally:
             self.repeat_stack.pop()
+
+
+_UNREAD = {"input": "input '{name}' is never used",
+           "branch": "'{name}' is bound but never used (its layers' weights still count)",
+           "result": "'{name}' is never used (write _ to drop a result)"}

@@ -3,7 +3,7 @@ the assumptions `symbols` declares, and each body's own names (a Frame)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -64,6 +64,20 @@ class Frame:
     is_model: bool
     returns: list | None = None
     first_statement: bool = True
+    bound: list = field(default_factory=list)       # (name, tensor, span, what): inputs and branches
+    reads: set = field(default_factory=set)         # id() of each tensor read by a chain, merge or return
+
+    def read(self, value):
+        if isinstance(value, Tensor):
+            self.reads.add(id(value))
+
+    def bind(self, name: str, tensor, span, what: str):
+        self.env[name] = tensor
+        self.bound.append((name, tensor, span, what))
+
+    def unread(self):
+        """The inputs and branches nothing read: (name, span, what)."""
+        return [(name, span, what) for name, tensor, span, what in self.bound if id(tensor) not in self.reads]
 
     def tensor_names(self) -> list:
         return [k for k, v in self.env.items() if isinstance(v, Tensor)]
@@ -139,6 +153,7 @@ class Scope:
     def _resolve(self, name_node, frame: Frame):
         name = name_node.id
         if name in frame.env:
+            frame.read(frame.env[name])
             return frame.env[name]
         layer = catalog.lookup(name)
         if layer is not None:

@@ -46,6 +46,8 @@ def model_dict(net) -> dict:
         "macs": expr_text(net.macs),
         "output_shape": shapes[0] if len(shapes) == 1 else shapes,
         "layers": [row_dict(r) for r in net.layers],
+        **({"warnings": [{"message": message, "line": span.line, "column": span.column}
+                         for message, span in net.warnings]} if net.warnings else {}),
     }
 
 
