@@ -1,0 +1,69 @@
+"""Layer and language rules at their edges, each figure derived by hand beside it: the
+inputs where a mutation run (tools/mutate.py) found a single-point bug nothing else caught."""
+import pytest
+
+import symparams
+from symparams import SymparamsError
+from symparams.errors import ArgumentError, ConventionError
+
+
+def model(body: str, convention: str = "keras"):
+    source = "model M():\n" + "".join(f"    {line}\n" for line in body.strip().splitlines())
+    return symparams.parse(source).model(convention=convention)
+
+
+SHAPES = [
+    # (convention, body, output shape, derivation)
+    ("torch", "input (2, 5)\nUpsample(scale_factor=1.5)", (2, 7), "floor(5 * 1.5) = 7, as PyTorch floors"),
+    ("torch", "input (2, 3, 4)\nflatten(start_dim=2)", (2, 12), "axes 2.. of (N, 2, 3, 4) joined: 3*4"),
+    ("torch", "input (2, 3, 4)\nflatten(start_dim=-1)", (2, 3, 4), "the last axis alone: nothing joined"),
+    ("keras", "input (2, 3, 4)\nflatten", (24,), "everything after the batch axis"),
+    ("keras", "input x (4, 1)\ninput y (4, 3)\nx -> add(y)", (4, 3), "an axis of size 1 stretches"),
+    ("keras", "input x (3,)\ninput y (4, 3)\nx -> multiply(y)", (4, 3), "a missing leading axis stretches"),
+    ("keras", "input (8 * 2**-1,)\ndense(1)", (1,), "2**-1 parses: 8/2 = 4 inputs"),
+    ("keras", "input (2 + 3 * 4, 10 - 4, 9 // 2, 9 % 4, 2**3, -3 + 8, 12 / 4 - 1)\nidentity",
+     (14, 6, 4, 1, 8, 5, 2), "arithmetic with Python's precedence"),
+    ("keras", "input (2**3**2 // 64,)\nidentity", (8,), "** is right-associative: 2**9 // 64 = 8"),
+    ("keras", "input (4,)\nx = identity\ndense(shape(x)[0])", (4,), "shape(x)[0] is 4"),
+    ("keras", "input (4,)\nx = identity\ndense(shape(x)[-1])", (4,), "index -1 is the last"),
+    ("keras", "input (4,)\nrepeat 0:\n    dense(3)", (4,), "a repeat of 0 passes leaves the tensor as it is"),
+]
+
+
+@pytest.mark.parametrize("convention, body, shape, derivation", SHAPES, ids=[s[1].split("\n")[-1] for s in SHAPES])
+def test_output_shape(convention, body, shape, derivation):
+    assert model(body, convention).output_shape == shape, derivation
+
+
+PARAMS = [
+    ("keras", "input (4,)\ndense(3, use_bias=0)", 12, "use_bias=0 is false: a 4x3 kernel alone"),
+    ("keras", "input (4,)\ndense(3, use_bias=1)", 15, "use_bias=1 is true: 12 + 3"),
+    ("torch", "input (5, 4)\nrms_norm(elementwise_affine=false)", 0, "PyTorch's RMSNorm without its weight"),
+    ("torch", "input (5, 4)\nrms_norm", 4, "one weight per element of the last axis"),
+]
+
+
+@pytest.mark.parametrize("convention, body, params, derivation", PARAMS, ids=[p[1].split("\n")[-1] for p in PARAMS])
+def test_params(convention, body, params, derivation):
+    assert model(body, convention).params == params, derivation
+
+
+REFUSED = [
+    # (convention, body, error, words of the message)
+    ("keras", "input (8, 6)\ngroup_norm(groups=4)", SymparamsError, "groups=4 must divide the 6 channels"),
+    ("keras", "input (5, 4)\nrms_norm(elementwise_affine=false)", ConventionError, "always has its scale"),
+    ("keras", "input (2, 2, 1)\nconv2d(4, 3)", SymparamsError, "not positive"),
+    ("keras", "input (2, 1)\nconv1d(4, 3)", SymparamsError, "not positive"),
+    ("keras", "input (4,)\nx = identity\ndense(shape(x)[1])", ArgumentError, "index 1 is out of range"),
+    ("keras", "input (4,)\nx = identity\ndense(shape(x)[-2])", ArgumentError, "index -2 is out of range"),
+    # stated sizes 2, 2, 4 for i = 0, 1, 2: iteration 0 gives 2 (right), iteration 1 gives 2, not 4
+    ("keras", "input (2,)\nrepeat 2 as i, input (2 + i * (i - 1),):\n    dense(2)", SymparamsError,
+     "iteration 1 gives (2,), but the stated input of iteration 2 is (4,)"),
+]
+
+
+@pytest.mark.parametrize("convention, body, error, words", REFUSED, ids=[r[1].split("\n")[-1] for r in REFUSED])
+def test_refused(convention, body, error, words):
+    with pytest.raises(error) as refused:
+        model(body, convention)
+    assert words in refused.value.message
