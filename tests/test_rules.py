@@ -67,3 +67,24 @@ def test_refused(convention, body, error, words):
     with pytest.raises(error) as refused:
         model(body, convention)
     assert words in refused.value.message
+
+
+TRAINABLE = [
+    # (convention, body, (params, trainable, non_trainable, buffers), derivation)
+    ("keras", "input (8, 3)\nbatch_norm", (12, 6, 6, 0), "gamma, beta trainable; moving mean and variance not"),
+    ("torch", "input (3, 8)\nbatch_norm", (6, 6, 0, 7), "weight, bias; running mean, var (3 each) and a counter"),
+    ("keras", "input (4,)\ndense(3, trainable=false)", (15, 0, 15, 0), "a frozen 4x3 kernel and its bias"),
+]
+
+
+@pytest.mark.parametrize("convention, body, figures, derivation", TRAINABLE, ids=[r[1].split("\n")[-1] for r in TRAINABLE])
+def test_trainable_and_buffers(convention, body, figures, derivation):
+    net = model(body, convention)
+    assert (net.params, net.trainable, net.non_trainable, net.buffers) == figures, derivation
+
+
+def test_a_file_with_several_models_needs_a_name():
+    program = symparams.parse("model A():\n    input (3,)\nmodel B():\n    input (4,)\n")
+    with pytest.raises(ValueError, match="several models"):
+        program.model()
+    assert program.model("B").output_shape == (4,)
