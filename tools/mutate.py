@@ -138,14 +138,10 @@ def run_tests(copy: Path, tests: list[str]) -> tuple[bool, float]:
 
 
 def scratch_copy() -> Path:
-    where = Path(tempfile.mkdtemp(prefix="symparams-mutants-"))
-    ignore = shutil.ignore_patterns(".git", "__pycache__", ".hypothesis", ".pytest_cache", "*.egg-info")
-    for name in ("symparams", "grammar", "tests", "examples", "docs", "benchmarks", "tools"):
-        if (ROOT / name).exists():
-            shutil.copytree(ROOT / name, where / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, where / name)
+    """The whole working tree (without .git and caches) in a temporary directory."""
+    where = Path(tempfile.mkdtemp(prefix="symparams-mutants-")) / "repo"
+    shutil.copytree(ROOT, where, ignore=shutil.ignore_patterns(".git", "__pycache__", ".hypothesis",
+                                                               ".pytest_cache", "*.egg-info", "site"))
     return where
 
 
@@ -196,7 +192,7 @@ def main(argv=None) -> int:
         print("\ninterrupted: every planted edit reverted", file=sys.stderr)
         return 130
     finally:
-        shutil.rmtree(copy, ignore_errors=True)
+        shutil.rmtree(copy.parent, ignore_errors=True)
 
 
 def report(copy: Path, chosen: list[Mutant]) -> int:
