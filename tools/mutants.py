@@ -46,7 +46,7 @@ MUTANTS = [
            "starts_in_padding = sympy.Gt((out - 1) * stride, length + before)",
            "ceil_mode keeps a window that starts exactly at the right padding"),
     Mutant("concatenate-default-axis", CORE,
-           "index = 0 if c.channels_first else rank - 1", "index = rank - 1",
+           "index = 0 if layout == CHANNELS_FIRST else rank - 1", "index = rank - 1",
            "concatenate's default axis ignores the layout"),
     Mutant("layer-norm-bias-false", NORM,
            "else a.elementwise_affine and a.center", "else a.elementwise_affine",
@@ -219,6 +219,15 @@ MUTANTS = [
            'c.fail("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be true", "pad_to_aspect_ratio")',
            "pass",
            "Resizing accepts crop_to_aspect_ratio and pad_to_aspect_ratio together"),
+
+    Mutant("adaptive-none-keeps-length", "symparams/catalog/adaptive.py",
+           "out = [length if size is None else c.positive(size, \"output_size\")",
+           "out = [1 if size is None else c.positive(size, \"output_size\")",
+           "adaptive pooling's none pools the axis to 1 instead of keeping it",
+           tests=("tests/test_adaptive_pool.py",)),
+    Mutant("parameter-no-weight", "symparams/catalog/learned.py",
+           "return Built(shape, [w(c.layer_name, shape)], 0, layout=None)", "return Built(shape, [], 0, layout=None)",
+           "a parameter(...) tensor holds no weight", tests=("tests/test_learned.py",)),
 
     # ---- language: grammar, parser, expressions, evaluator, stages --------------------------
     Mutant("grammar-power-left-assoc", "grammar/symparams.lark",
