@@ -88,3 +88,14 @@ def test_a_file_with_several_models_needs_a_name():
     with pytest.raises(ValueError, match="several models"):
         program.model()
     assert program.model("B").output_shape == (4,)
+
+
+def test_a_stage_repeat_sums_its_iterations_in_closed_form():
+    import sympy
+    S = sympy.Symbol("S", integer=True, positive=True)
+    # stage i: dense(2**(i+1)) on (2**i,) holds 2**i * 2**(i+1) + 2**(i+1) = 2*4**i + 2*2**i;
+    # summed over i < S: 2*(4**S - 1)/3 + 2*(2**S - 1); at S = 2: 4 + 12 = 16
+    net = symparams.parse("model M(S):\n    input (1,)\n    repeat S as i, input (2**i,):\n"
+                          "        dense(2**(i + 1))\n").model()
+    assert sympy.simplify(net.params - (2 * (4**S - 1) / 3 + 2 * (2**S - 1))) == 0
+    assert net.subs(S=2).params == 16
