@@ -342,7 +342,7 @@ MUTANTS = [
            "a repeated row's params lose their ×L"),
     Mutant("present-counts-order", "symparams/results.py",
            "    counts.reverse()\n", "",
-           "nested repeat counts shown innermost first"),
+           "nested repeat counts shown innermost first", tests=("tests/test_output_edges.py",)),
     Mutant("common-split-depth", "symparams/commands/common.py",
            '        if ch == "," and depth == 0:', '        if ch == ",":',
            "--set splits inside parentheses", tests=("tests/test_command_edges.py",)),
