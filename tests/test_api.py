@@ -19,7 +19,10 @@ def test_model_figures_are_sympy_expressions():
         assert isinstance(figure, sympy.Expr)
     assert sympy.expand(net.params - (f * (C * k**2 + 1) + n * (f * k**2 + 1))) == 0
     assert net.output_shape == (H - 2 * k + 2, W - 2 * k + 2, n)
-    assert net.flops == 2 * net.macs
+    # conv2d(f, k) on (H, W, C), then conv2d(n, k) on f channels: C*f*k**2 and f*n*k**2 products per position
+    macs = C * f * k**2 * (H - k + 1) * (W - k + 1) + f * n * k**2 * (H - 2 * k + 2) * (W - 2 * k + 2)
+    assert sympy.expand(net.macs - macs) == 0
+    assert sympy.expand(net.flops - 2 * macs) == 0
 
 
 def test_layer_rows_and_weights():

@@ -29,9 +29,26 @@ def test_model_offers_html_markdown_latex_and_plain(formatter, tiny):
         r"$$\begin{aligned}\text{Params} &= f \left(C k^{2} + 1\right) + n \left(f k^{2} + 1\right) \\ "
         r"\text{MACs} &= C f k^{2} \left(H - k + 1\right) \left(W - k + 1\right) + f k^{2} n \left(H - 2 k + 2\right)"
         r" \left(W - 2 k + 2\right)\end{aligned}$$")
-    assert data["text/markdown"] == symparams.load(TINY).model("Tiny")._repr_markdown_()
-    assert "| conv2d_1 (conv2d) | $(H - 2 k + 2, W - 2 k + 2, n)$ | $n \\left(f k^{2} + 1\\right)$ |" \
-        in data["text/markdown"]
+    assert data["text/markdown"] == TINY_MARKDOWN
+
+
+# Written out by hand: conv2d(f, k) on (H, W, C) holds f*(C*k**2 + 1) and makes C*f*k**2 MACs at
+# each of its (H - k + 1)(W - k + 1) positions; relu holds nothing; conv2d(n, k) on f channels the same.
+TINY_MARKDOWN = r"""**Model Tiny** (keras convention)
+
+Symbols: $C$, $H$, $W$, $f$, $k$, $n$
+
+| Layer (type) | Output shape | Params | MACs |
+|---|---|---|---|
+| input (input) | $(H, W, C)$ | $0$ | $0$ |
+| conv2d (conv2d) | $(H - k + 1, W - k + 1, f)$ | $f \left(C k^{2} + 1\right)$ | $C f k^{2} \left(H - k + 1\right) \left(W - k + 1\right)$ |
+| relu (relu) | $(H - k + 1, W - k + 1, f)$ | $0$ | $0$ |
+| conv2d_1 (conv2d) | $(H - 2 k + 2, W - 2 k + 2, n)$ | $n \left(f k^{2} + 1\right)$ | $f k^{2} n \left(H - 2 k + 2\right) \left(W - 2 k + 2\right)$ |
+
+- Total params: $f \left(C k^{2} + 1\right) + n \left(f k^{2} + 1\right)$
+- Trainable params: $f \left(C k^{2} + 1\right) + n \left(f k^{2} + 1\right)$
+- Non-trainable params: $0$
+- MACs: $C f k^{2} \left(H - k + 1\right) \left(W - k + 1\right) + f k^{2} n \left(H - 2 k + 2\right) \left(W - 2 k + 2\right)$ (FLOPs = 2 × MACs)"""
 
 
 def test_html_cells_are_mathjax_ready(formatter, tiny):

@@ -25,6 +25,9 @@ class Report:
     weights: tuple[tuple[str, tuple[int, ...], bool], ...]
     # without the batch axis; a tuple of such tuples when several outputs are reported
     output_shape: tuple
+    # multiply-adds of the forward pass for one example, as torch.utils.flop_counter counts
+    # them (FLOPs / 2 / batch): matrix products and convolutions, never element-wise work
+    macs: int | None = None
 
 
 def _keras():
@@ -51,6 +54,22 @@ def frameworks_available() -> tuple[bool, str]:
     except RuntimeError as e:
         return False, str(e)
     return True, "ok"
+
+
+BATCH = 2
+
+
+def _counted(run: Callable[[], Any]) -> tuple[Any, int]:
+    """run() under torch's FLOP counter: (its result, MACs per example)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        result = run()
+    flops = counter.get_total_flops()
+    if flops % (2 * BATCH):
+        raise AssertionError(f"{flops} FLOPs on a batch of {BATCH} are not whole multiply-adds per example")
+    return result, flops // (2 * BATCH)
 
 
 def _shape(x: Any) -> tuple:
@@ -110,10 +129,10 @@ def keras_report(
     if input_dtype.startswith("int"):
         if vocab is None:
             raise ValueError(f"input_dtype={input_dtype!r} needs vocab")
-        data = [rng.integers(0, vocab, (2, *s)).astype(input_dtype) for s in input_shapes]
+        data = [rng.integers(0, vocab, (BATCH, *s)).astype(input_dtype) for s in input_shapes]
     else:
-        data = [rng.standard_normal((2, *s)).astype(input_dtype) for s in input_shapes]
-    real = model(data, training=False)
+        data = [rng.standard_normal((BATCH, *s)).astype(input_dtype) for s in input_shapes]
+    real, macs = _counted(lambda: model(data, training=False))
 
     weights = tuple((w.name, _shape(w.shape), bool(w.trainable)) for w in layer.weights)
     trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
@@ -125,6 +144,7 @@ def keras_report(
         buffers=0,
         weights=weights,
         output_shape=_outputs_shape(real, 0, output_index),
+        macs=macs,
     )
 
 
@@ -152,7 +172,7 @@ def torch_report(
     xs = []
     for s in input_shapes:
         full = list(s)
-        full.insert(batch_axis, 2)
+        full.insert(batch_axis, BATCH)
         if input_dtype == "long":
             if vocab is None:
                 raise ValueError("input_dtype='long' needs vocab")
@@ -164,7 +184,7 @@ def torch_report(
     # eval(): dropout etc. must not matter, and shapes are the same in both modes
     module.eval()
     with torch.no_grad():
-        out = call(module, xs) if call is not None else module(*xs)
+        out, macs = _counted(lambda: call(module, xs) if call is not None else module(*xs))
 
     params = sum(p.numel() for p in module.parameters())
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
@@ -178,4 +198,5 @@ def torch_report(
         buffers=int(sum(b.numel() for b in module.buffers())),
         weights=weights,
         output_shape=_outputs_shape(out, batch_axis, output_index),
+        macs=macs,
     )

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 import symparams
 import symparams.errors
+from drawn import Drawn
 from frameworks import keras_report, torch_report
 
 
@@ -64,10 +65,20 @@ def keras_mha(draw, lo=1):
     if c["rank3"]:     # (T1, T2, d): attention over both inner axes
         c["T2"] = draw(small(lo, 3))
     if c["cross"]:
-        c.update(S=draw(small(lo, 5)), dv=draw(small(lo, 12)), separate_key=draw(st.booleans()))
+        c.update(S=draw(small(lo, 5)), dv=draw(small(lo, 12)), separate_key=draw(st.booleans()),
+                 value_keyword=draw(st.booleans()))
         c["dk"] = draw(small(lo, 12)) if c["separate_key"] else c["dv"]
+    # attention_axes as Keras defaults it (every axis between the batch and the features), written or not
+    c["axes"] = draw(st.sampled_from([None, (1, 2) if c["rank3"] else 1]))
+    c["no_effect"] = draw(no_effect_keywords())
     c["macs"] = lo > 1
     return c
+
+
+def no_effect_keywords():
+    """Keywords that change no figure (masks, kernel choices), written now and then."""
+    return st.lists(st.sampled_from([("sliding_window", "none"), ("flash_attention", "false"),
+                                     ("use_causal_mask", "true")]), unique=True, max_size=2)
 
 
 @given(keras_mha())
@@ -80,10 +91,8 @@ def test_keras_multi_head_attention_macs(c):
     _check_keras_mha(c)
 
 
-def _check_keras_mha(c):
-    import keras
-    import torch
-
+def keras_mha_program(c):
+    """The .arch program for a drawn Keras MultiHeadAttention, and the input shapes."""
     index = (c["T"], c["T2"]) if c["rank3"] else (c["T"],)
     shapes = [(*index, c["dq"])]
     args = [str(c["h"]), str(c["kd"])]
@@ -92,7 +101,7 @@ def _check_keras_mha(c):
         kv_index = (c["S"], c["T2"]) if c["rank3"] else (c["S"],)
         shapes.append((*kv_index, c["dv"]))
         inputs.append(("kv", _shape_text(shapes[-1])))
-        args.append("kv")
+        args.append("value=kv" if c.get("value_keyword") else "kv")
         if c["separate_key"]:
             shapes.append((*kv_index, c["dk"]))
             inputs.append(("kk", _shape_text(shapes[-1])))
@@ -104,11 +113,22 @@ def _check_keras_mha(c):
     args.append(f"use_bias={'true' if c['use_bias'] else 'false'}")
     if c["gate"]:
         args.append("use_gate=true")
-    source = _source(inputs, "q -> multi_head_attention(" + ", ".join(args) + ")")
+    if c["axes"] is not None:
+        args.append(f"attention_axes={_shape_text(c['axes']) if isinstance(c['axes'], tuple) else c['axes']}")
+    args += [f"{k}={v}" for k, v in c.get("no_effect", ())]
+    return _source(inputs, "q -> multi_head_attention(" + ", ".join(args) + ")"), shapes
+
+
+def _check_keras_mha(c):
+    import keras
+    import torch
+
+    source, shapes = keras_mha_program(c)
 
     def make():
         return keras.layers.MultiHeadAttention(c["h"], c["kd"], value_dim=c["vd"], output_shape=c["out"],
-                                               use_bias=c["use_bias"], use_gate=c["gate"])
+                                               use_bias=c["use_bias"], use_gate=c["gate"],
+                                               attention_axes=c["axes"])
 
     def call(layer, xs):
         if len(xs) == 1:
@@ -143,6 +163,7 @@ def torch_mha(draw, lo=1):
     if c["cross"]:
         c.update(S=draw(small(lo, 5)), kdim=draw(st.sampled_from([E]) | small(lo, 12)),
                  vdim=draw(st.sampled_from([E]) | small(lo, 12)))
+    c["no_effect"] = draw(no_effect_keywords())
     c["macs"] = lo > 1
     return c
 
@@ -157,9 +178,8 @@ def test_torch_multihead_attention_macs(c):
     _check_torch_mha(c)
 
 
-def _check_torch_mha(c):
-    import torch
-
+def torch_mha_program(c):
+    """The .arch program for a drawn nn.MultiheadAttention, and the input shapes."""
     E = c["E"]
     shapes = [(c["T"], E)]
     inputs = [("q", _shape_text(shapes[0]))]
@@ -176,7 +196,15 @@ def _check_torch_mha(c):
         args.append("add_bias_kv=true")
     if c["zero_attn"]:
         args.append("add_zero_attn=true")
-    source = _source(inputs, "q -> MultiheadAttention(" + ", ".join(args) + ")")
+    args += [f"{k}={v}" for k, v in c.get("no_effect", ())]
+    return _source(inputs, "q -> MultiheadAttention(" + ", ".join(args) + ")"), shapes
+
+
+def _check_torch_mha(c):
+    import torch
+
+    E = c["E"]
+    source, shapes = torch_mha_program(c)
 
     kw = dict(bias=c["bias"], add_bias_kv=c["bias_kv"], add_zero_attn=c["zero_attn"], batch_first=True)
     if c["cross"]:
@@ -214,7 +242,8 @@ def gqa(draw, lo=1):
              T=draw(small(lo, 5)), use_bias=draw(st.booleans()), gate=draw(st.booleans()),
              cross=draw(st.booleans()))
     if c["cross"]:
-        c.update(S=draw(small(lo, 5)), dk=draw(small(lo, 12)))
+        c.update(S=draw(small(lo, 5)), dk=draw(small(lo, 12)), value_keyword=draw(st.booleans()))
+    c["no_effect"] = draw(no_effect_keywords())
     c["macs"] = lo > 1
     return c
 
@@ -229,21 +258,27 @@ def test_keras_group_query_attention_macs(c):
     _check_keras_gqa(c)
 
 
-def _check_keras_gqa(c):
-    import keras
-    import torch
-
+def keras_gqa_program(c):
+    """The .arch program for a drawn Keras GroupQueryAttention, and the input shapes."""
     shapes = [(c["T"], c["d"])]
     inputs = [("q", _shape_text(shapes[0]))]
     args = [str(c["hd"]), str(c["hq"]), str(c["hkv"])]
     if c["cross"]:
         shapes += [(c["S"], c["d"]), (c["S"], c["dk"])]
         inputs += [("kv", _shape_text(shapes[1])), ("kk", _shape_text(shapes[2]))]
-        args += ["kv", "key=kk"]
+        args += ["value=kv" if c.get("value_keyword") else "kv", "key=kk"]
     args.append(f"use_bias={'true' if c['use_bias'] else 'false'}")
     if c["gate"]:
         args.append("use_gate=true")
-    source = _source(inputs, "q -> GroupQueryAttention(" + ", ".join(args) + ")")
+    args += [f"{k}={v}" for k, v in c.get("no_effect", ())]
+    return _source(inputs, "q -> GroupQueryAttention(" + ", ".join(args) + ")"), shapes
+
+
+def _check_keras_gqa(c):
+    import keras
+    import torch
+
+    source, shapes = keras_gqa_program(c)
     layer = []
 
     def make():
@@ -267,16 +302,18 @@ def _check_keras_gqa(c):
     assert int(net.macs) == _macs(run)
 
 
-@given(gqa(lo=2))
+def llama_configs():
+    # LlamaAttention is ungated self-attention: drawn so by construction
+    return gqa(lo=2).map(lambda c: {**c, "gate": False, "cross": False})
+
+
+@given(llama_configs())
 def test_torch_grouped_query_attention_is_llama_attention(c):
     import torch
     from transformers import LlamaConfig
     from transformers.models.llama.modeling_llama import LlamaAttention, LlamaRotaryEmbedding
 
-    if c["gate"] or c["cross"]:
-        return      # LlamaAttention is ungated self-attention
-    hd = 2 * c["hd"]   # rotary embeddings need an even head size
-    d = c["hq"] * (2 + c["d"] % 3)   # LlamaConfig wants hidden_size divisible by the heads
+    hd, d = llama_sizes(c)
     cfg = LlamaConfig(hidden_size=d, num_attention_heads=c["hq"], num_key_value_heads=c["hkv"], head_dim=hd,
                       attention_bias=c["use_bias"], attn_implementation="eager")
     modules = []
@@ -292,13 +329,33 @@ def test_torch_grouped_query_attention_is_llama_attention(c):
         return m(hidden_states=xs[0], position_embeddings=rotary(xs[0], positions), attention_mask=None)
 
     report = torch_report(make, [(c["T"], d)], call=call)
-    source = _source([("q", f"({c['T']}, {d})")],
-                     f"grouped_query_attention({hd}, {c['hq']}, {c['hkv']}, "
-                     f"use_bias={'true' if c['use_bias'] else 'false'})")
+    source = llama_program(c)
     net, row = _row(source, "torch")
     _assert_matches(net, row, report)
     xs = [torch.randn(1, c["T"], d)]
     assert int(net.macs) == _macs(lambda: call(modules[-1], xs))
+
+
+def llama_sizes(c):
+    # rotary embeddings need an even head size; LlamaConfig wants hidden_size divisible by the heads
+    return 2 * c["hd"], c["hq"] * (2 + c["d"] % 3)
+
+
+def llama_program(c):
+    hd, d = llama_sizes(c)
+    return _source([("q", f"({c['T']}, {d})")],
+                   f"grouped_query_attention({hd}, {c['hq']}, {c['hkv']}, "
+                   f"use_bias={'true' if c['use_bias'] else 'false'})")
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [
+    Drawn("keras multi_head_attention", lambda conv: keras_mha(), lambda c, conv: keras_mha_program(c)[0], ("keras",)),
+    Drawn("torch MultiheadAttention", lambda conv: torch_mha(), lambda c, conv: torch_mha_program(c)[0], ("torch",)),
+    Drawn("keras GroupQueryAttention", lambda conv: gqa(), lambda c, conv: keras_gqa_program(c)[0], ("keras",)),
+    Drawn("torch grouped_query_attention (Llama)", lambda conv: llama_configs(), lambda c, conv: llama_program(c),
+          ("torch",)),
+]
 
 
 # ---- where the two frameworks cannot agree ---------------------------------------------

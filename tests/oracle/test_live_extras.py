@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import symparams
 from arch_source import call, model_source
+from drawn import Drawn
 from frameworks import keras_report, torch_report
 from symparams import SymparamsError
 
@@ -65,7 +66,7 @@ def figures(net) -> dict:
     return dict(params=number(net.params), trainable=number(net.trainable),
                 non_trainable=number(net.non_trainable), buffers=number(net.buffers),
                 weights=tuple((w.name, tuple(number(d) for d in w.shape), bool(w.trainable)) for w in weights),
-                output_shape=tuple(number(d) for d in net.output_shape))
+                output_shape=tuple(number(d) for d in net.output_shape), macs=number(net.macs))
 
 
 def check(convention, shape, chain, build):
@@ -89,7 +90,7 @@ def check(convention, shape, chain, build):
     net = symparams.parse(src).model(convention=convention)
     weights = tuple((re.sub(r"^\d+\.", "", name), shape, trainable) for name, shape, trainable in report.weights)
     want = dict(params=report.params, trainable=report.trainable, non_trainable=report.non_trainable,
-                buffers=report.buffers, weights=weights, output_shape=report.output_shape)
+                buffers=report.buffers, weights=weights, output_shape=report.output_shape, macs=report.macs)
     assert figures(net) == want
     return net
 
@@ -113,7 +114,8 @@ def prelu_configs(draw, convention):
     else:
         choice = draw(st.sampled_from(["none", "one", "channels", "channels", "wrong"]))
         count = {"none": None, "one": 1, "channels": shape[channel], "wrong": shape[channel] + 1}[choice]
-    return dict(shape=shape, rank=rank, channel=channel, shared=shared, count=count)
+    init = None if keras_args else draw(st.sampled_from([None, 0.25, 0.1]))   # PyTorch's initial slope
+    return dict(shape=shape, rank=rank, channel=channel, shared=shared, count=count, init=init)
 
 
 def prelu_source(cfg):
@@ -122,6 +124,8 @@ def prelu_source(cfg):
         kw["shared_axes"] = cfg["shared"][0] if len(cfg["shared"]) == 1 else cfg["shared"]
     if cfg["count"] is not None:
         kw["num_parameters"] = cfg["count"]
+    if cfg["init"] is not None:
+        kw["init"] = cfg["init"]
     return call("PReLU" if kw.get("num_parameters") else "prelu", **kw) if kw else "prelu"
 
 
@@ -157,7 +161,7 @@ def torch_prelu(cfg):
         raise ValueError(f"nn.PReLU cannot keep one slope per element along axes {sorted(unshared)}")
     if cfg["count"] not in (None, 1, count):
         count = cfg["count"]   # let PyTorch itself refuse a wrong count
-    return torch_report(lambda: nn().PReLU(num_parameters=count), [cfg["shape"]])
+    return torch_report(lambda: nn().PReLU(num_parameters=count, init=cfg["init"] or 0.25), [cfg["shape"]])
 
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
@@ -180,9 +184,9 @@ def resizing_configs(draw, convention):
     shape = (*spatial, channels) if convention == "keras" else (channels, *spatial)
     aspect = draw(st.sampled_from(["none", "none", "crop", "pad", "both"])) if convention == "keras" else "none"
     return dict(shape=shape, size=(draw(st.integers(1, 8)), draw(st.integers(1, 8))), aspect=aspect,
-                mode=draw(st.sampled_from(["nearest", "bilinear"])),
+                mode=draw(st.sampled_from(["nearest", "bilinear"])), fill=draw(st.booleans()),
                 spelling=draw(st.sampled_from(["keras", "size", "Upsample"] if convention == "torch" else
-                                              ["keras", "size"])))
+                                              ["keras", "size"])), convention=convention)
 
 
 def resizing_source(cfg):
@@ -192,16 +196,23 @@ def resizing_source(cfg):
         kw["crop_to_aspect_ratio"] = True
     if cfg["aspect"] in ("pad", "both"):
         kw["pad_to_aspect_ratio"] = True
+    if cfg["fill"]:
+        kw.update(KERAS_FILL, antialias=cfg["mode"] == "bilinear")
     if cfg["spelling"] == "Upsample":
         return call("Upsample", size=cfg["size"], mode=cfg["mode"])
     if cfg["spelling"] == "size":
-        return call("resizing", size=cfg["size"], **kw)
+        mode = {"mode": cfg["mode"]} if cfg["convention"] == "torch" else {}    # PyTorch's word for it
+        return call("resizing", size=cfg["size"], **mode, **kw)
     return call("resizing", h, w, interpolation=cfg["mode"], **kw)
+
+
+KERAS_FILL = dict(fill_mode="constant", fill_value=0)   # how padded pixels are filled
 
 
 def keras_resizing(cfg):
     h, w = cfg["size"]
-    return keras_report(lambda: K().Resizing(h, w, interpolation=cfg["mode"],
+    fill = dict(KERAS_FILL, antialias=cfg["mode"] == "bilinear") if cfg["fill"] else {}
+    return keras_report(lambda: K().Resizing(h, w, interpolation=cfg["mode"], **fill,
                                              crop_to_aspect_ratio=cfg["aspect"] in ("crop", "both"),
                                              pad_to_aspect_ratio=cfg["aspect"] in ("pad", "both")), [cfg["shape"]])
 
@@ -229,6 +240,11 @@ def permute_configs(draw, convention):
     shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
     dims = tuple(draw(st.permutations(range(1, rank + 1))))
     return dict(shape=shape, dims=dims, filters=draw(st.integers(1, 3)))
+
+
+def permute_chain(cfg) -> str:
+    conv = call(f"conv{len(cfg['shape']) - 1}d", cfg["filters"], 1)
+    return f"{call('permute', cfg['dims'])} -> {conv}"
 
 
 def permuted(shape, dims):
@@ -269,24 +285,31 @@ def test_permute_then_conv_matches_live_framework(convention):
     @settings(max_examples=settings.default.max_examples)
     @given(cfg=permute_configs(convention))
     def run(cfg):
-        conv = call(f"conv{len(cfg['shape']) - 1}d", cfg["filters"], 1)
-        chain = f"{call('permute', cfg['dims'])} -> {conv}"
-        check(convention, cfg["shape"], chain, lambda: permute_then_conv(convention, cfg))
+        check(convention, cfg["shape"], permute_chain(cfg), lambda: permute_then_conv(convention, cfg))
 
     run()
+
+
+def repeat_vector_configs():
+    return st.fixed_dictionaries(dict(d=st.integers(1, 5), n=st.integers(1, 5), units=st.integers(1, 3)))
+
+
+def repeat_vector_chain(cfg) -> str:
+    return f"repeat_vector({cfg['n']}) -> dense({cfg['units']})"
 
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
 def test_repeat_vector_matches_live_framework(convention):
     @settings(max_examples=settings.default.max_examples)
-    @given(d=st.integers(1, 5), n=st.integers(1, 5), units=st.integers(1, 3))
-    def run(d, n, units):
+    @given(cfg=repeat_vector_configs())
+    def run(cfg):
+        d, n, units = cfg["d"], cfg["n"], cfg["units"]
         if convention == "keras":
             build = lambda: keras_report(lambda: _keras_chain(K().RepeatVector(n), K().Dense(units)), [(d,)])  # noqa: E731
         else:
             build = lambda: torch_report(lambda: nn().Sequential(  # noqa: E731
                 torch_function(lambda x: x.unsqueeze(1).repeat(1, n, 1)), nn().Linear(d, units)), [(d,)])
-        check(convention, (d,), f"repeat_vector({n}) -> dense({units})", build)
+        check(convention, (d,), repeat_vector_chain(cfg), build)
 
     run()
 
@@ -296,3 +319,73 @@ def test_repeat_vector_zero_is_refused():
         K().RepeatVector(0)
     with pytest.raises(SymparamsError):
         symparams.parse("model M():\n    input (7,)\n    repeat_vector(0)\n").model()
+
+
+# ---- a dense layer tied to a shared embedding (tie=E): the table transposed, no new weights ------
+
+@st.composite
+def tie_configs(draw, convention):
+    return dict(shape=(draw(st.integers(1, 5)),), vocab=draw(st.integers(2, 12)), width=draw(st.integers(2, 6)),
+                use_bias=draw(st.booleans()))
+
+
+def tie_chain(cfg) -> str:
+    # the embedding is declared with let, used, then read back by the dense layer
+    return (f"let E = embedding({cfg['vocab']}, {cfg['width']})\n    "
+            f"E -> dense({cfg['vocab']}, tie=E, use_bias={'true' if cfg['use_bias'] else 'false'})")
+
+
+def keras_tied(cfg):
+    import keras
+
+    class TiedDense(keras.layers.Layer):
+        """x @ E.T (+ bias): what tie=E means in Keras terms."""
+
+        def __init__(self, embedding):
+            super().__init__()
+            self.embedding = embedding
+
+        def build(self, input_shape):
+            if cfg["use_bias"]:
+                self.bias = self.add_weight(shape=(cfg["vocab"],), name="bias")
+
+        def call(self, x):
+            y = keras.ops.matmul(x, keras.ops.transpose(self.embedding.embeddings))
+            return y + self.bias if cfg["use_bias"] else y
+
+    def make():
+        embedding = K().Embedding(cfg["vocab"], cfg["width"])
+        return _keras_chain(embedding, TiedDense(embedding))
+    return keras_report(make, [cfg["shape"]], input_dtype="int32", vocab=cfg["vocab"])
+
+
+def torch_tied(cfg):
+    def make():
+        embedding = nn().Embedding(cfg["vocab"], cfg["width"])
+        dense = nn().Linear(cfg["width"], cfg["vocab"], bias=cfg["use_bias"])
+        dense.weight = embedding.weight      # PyTorch's weight tying: one Parameter, counted once
+        return nn().Sequential(embedding, dense)
+    return torch_report(make, [cfg["shape"]], input_dtype="long", vocab=cfg["vocab"])
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS)
+def test_tied_dense_matches_live_framework(convention):
+    @settings(max_examples=settings.default.max_examples)
+    @given(cfg=tie_configs(convention))
+    def run(cfg):
+        build = keras_tied if convention == "keras" else torch_tied
+        net = check(convention, cfg["shape"], tie_chain(cfg), lambda: build(cfg))
+        assert number(net.params) == cfg["vocab"] * cfg["width"] + (cfg["vocab"] if cfg["use_bias"] else 0)
+
+    run()
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [
+    Drawn("prelu", prelu_configs, lambda cfg, conv: model_source([cfg["shape"]], prelu_source(cfg))),
+    Drawn("resizing", resizing_configs, lambda cfg, conv: model_source([cfg["shape"]], resizing_source(cfg))),
+    Drawn("permute -> conv", permute_configs, lambda cfg, conv: model_source([cfg["shape"]], permute_chain(cfg))),
+    Drawn("repeat_vector -> dense", lambda conv: repeat_vector_configs(),
+          lambda cfg, conv: model_source([(cfg["d"],)], repeat_vector_chain(cfg))),
+    Drawn("dense(tie=E)", tie_configs, lambda cfg, conv: model_source([cfg["shape"]], tie_chain(cfg))),
+]

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import symparams
+from drawn import Drawn
 from frameworks import keras_report, torch_report
 
 KINDS = ("simple_rnn", "lstm", "gru")
@@ -33,9 +34,12 @@ def lit(value) -> str:
     return {True: "true", False: "false", None: "none"}.get(value, repr(value).replace("'", '"'))
 
 
+def program(body, input_shape) -> str:
+    return f"model M():\n    input ({', '.join(map(str, input_shape))},)\n    {body}\n"
+
+
 def evaluate(body, input_shape, convention):
-    src = f"model M():\n    input ({', '.join(map(str, input_shape))},)\n    {body}\n"
-    net = symparams.parse(src).model(convention=convention)
+    net = symparams.parse(program(body, input_shape)).model(convention=convention)
     return net, net.layers[-1]
 
 
@@ -91,43 +95,59 @@ def built(make):
 
 # ---- Keras: one recurrent layer -----------------------------------------------------------------
 
-@given(kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans(),
-       return_sequences=st.booleans(), return_state=st.booleans(), reset_after=st.booleans(),
-       trainable=st.booleans())
-def test_keras_recurrent(kind, u, d, t, use_bias, return_sequences, return_state, reset_after, trainable):
+# Keras's defaults, written out now and then (the activations change values, not figures)
+KERAS_ACTIVATIONS = {"simple_rnn": {"activation": "tanh"},
+                     "lstm": {"activation": "tanh", "recurrent_activation": "sigmoid"},
+                     "gru": {"activation": "tanh", "recurrent_activation": "sigmoid"}}
+
+
+def keras_configs(bidirectional=False):
+    return st.fixed_dictionaries(dict(
+        kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans(),
+        return_sequences=st.booleans(), return_state=st.booleans(), reset_after=st.booleans(),
+        trainable=st.booleans(), activations=st.booleans(),
+        merge_mode=st.sampled_from(MERGE_MODES) if bidirectional else st.none()))
+
+
+def keras_options(cfg) -> dict:
+    kind = cfg["kind"]
+    extra = {"reset_after": cfg["reset_after"]} if kind == "gru" else {}
+    activations = KERAS_ACTIVATIONS[kind] if cfg["activations"] else {}
+    return dict(use_bias=cfg["use_bias"], return_sequences=cfg["return_sequences"],
+                return_state=cfg["return_state"], trainable=cfg["trainable"], **extra, **activations)
+
+
+def keras_body(cfg, bidirectional=False) -> str:
+    inner = f"{cfg['kind']}({cfg['u']}, " + ", ".join(f"{k}={lit(v)}" for k, v in keras_options(cfg).items()) + ")"
+    return f"bidirectional({inner}, merge_mode={lit(cfg['merge_mode'])})" if bidirectional else inner
+
+
+@given(cfg=keras_configs())
+def test_keras_recurrent(cfg):
     import keras
 
-    extra = {"reset_after": reset_after} if kind == "gru" else {}
-    options = dict(use_bias=use_bias, return_sequences=return_sequences, return_state=return_state,
-                   trainable=trainable, **extra)
-    body = f"{kind}({u}, " + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")"
-    net, row = evaluate(body, (t, d), "keras")
-    factory, holder = built(lambda: getattr(keras.layers, KERAS_CLASS[kind])(u, **options))
+    kind, u, d, t = cfg["kind"], cfg["u"], cfg["d"], cfg["t"]
+    net, row = evaluate(keras_body(cfg), (t, d), "keras")
+    factory, holder = built(lambda: getattr(keras.layers, KERAS_CLASS[kind])(u, **keras_options(cfg)))
     report = keras_report(factory, [(t, d)])
     assert_matches(net, row, report)
     measured = keras_layer_macs(holder["layer"], (t, d))
-    loops = t + 1 if keras_generic_loop(kind, reset_after) else t
+    loops = t + 1 if keras_generic_loop(kind, cfg["reset_after"]) else t
     assert row.macs * loops == measured * t
 
 
-@given(kind=st.sampled_from(KINDS), u=units, d=widths, t=steps, use_bias=st.booleans(),
-       return_sequences=st.booleans(), return_state=st.booleans(), merge_mode=st.sampled_from(MERGE_MODES),
-       reset_after=st.booleans(), trainable=st.booleans())
-def test_keras_bidirectional(kind, u, d, t, use_bias, return_sequences, return_state, merge_mode, reset_after,
-                             trainable):
+@given(cfg=keras_configs(bidirectional=True))
+def test_keras_bidirectional(cfg):
     import keras
 
-    extra = {"reset_after": reset_after} if kind == "gru" else {}
-    options = dict(use_bias=use_bias, return_sequences=return_sequences, return_state=return_state,
-                   trainable=trainable, **extra)
-    inner = f"{kind}({u}, " + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")"
-    net, row = evaluate(f"bidirectional({inner}, merge_mode={lit(merge_mode)})", (t, d), "keras")
+    kind, u, d, t = cfg["kind"], cfg["u"], cfg["d"], cfg["t"]
+    net, row = evaluate(keras_body(cfg, bidirectional=True), (t, d), "keras")
     factory, holder = built(lambda: keras.layers.Bidirectional(
-        getattr(keras.layers, KERAS_CLASS[kind])(u, **options), merge_mode=merge_mode))
+        getattr(keras.layers, KERAS_CLASS[kind])(u, **keras_options(cfg)), merge_mode=cfg["merge_mode"]))
     report = keras_report(factory, [(t, d)])
     assert_matches(net, row, report)
     measured = keras_layer_macs(holder["layer"], (t, d))
-    loops = t + 1 if keras_generic_loop(kind, reset_after) else t
+    loops = t + 1 if keras_generic_loop(kind, cfg["reset_after"]) else t
     assert row.macs * loops == measured * t
 
 
@@ -160,6 +180,7 @@ def torch_configs(draw):
     return dict(kind=kind, u=u, d=draw(widths), t=draw(steps), num_layers=draw(st.integers(1, 3)),
                 bidirectional=draw(st.booleans()), use_bias=draw(st.booleans()),
                 proj_size=draw(st.integers(0, u - 1)) if kind == "lstm" else 0,
+                nonlinearity=draw(st.sampled_from([None, "tanh", "relu"])) if kind == "simple_rnn" else None,
                 return_sequences=draw(st.booleans()), return_state=draw(st.booleans()))
 
 
@@ -167,6 +188,8 @@ def torch_module(cfg, bidirectional):
     import torch
 
     extra = {"proj_size": cfg["proj_size"]} if cfg["kind"] == "lstm" else {}
+    if cfg["nonlinearity"]:
+        extra["nonlinearity"] = cfg["nonlinearity"]
     return getattr(torch.nn, TORCH_CLASS[cfg["kind"]])(
         cfg["d"], cfg["u"], num_layers=cfg["num_layers"], bidirectional=bidirectional, bias=cfg["use_bias"],
         batch_first=True, **extra)
@@ -174,6 +197,8 @@ def torch_module(cfg, bidirectional):
 
 def torch_options(cfg, bidirectional):
     proj = f", proj_size={cfg['proj_size']}" if cfg["kind"] == "lstm" and cfg["proj_size"] else ""
+    if cfg["nonlinearity"]:
+        proj += f", nonlinearity={lit(cfg['nonlinearity'])}"
     bi = f", bidirectional={lit(bidirectional)}" if bidirectional is not None else ""
     return (f"{cfg['kind']}(hidden_size={cfg['u']}, num_layers={cfg['num_layers']}{bi}, bias={lit(cfg['use_bias'])}, "
             f"return_sequences={lit(cfg['return_sequences'])}, return_state={lit(cfg['return_state'])}{proj}, "
@@ -195,9 +220,18 @@ def test_torch_recurrent(cfg):
     assert row.macs == torch_macs(holder["m"], cfg)
 
 
-@given(cfg=torch_configs(), merge_mode=st.sampled_from(MERGE_MODES))
-def test_torch_bidirectional_wrapper(cfg, merge_mode):
-    body = f"bidirectional({torch_options(cfg, None)}, merge_mode={lit(merge_mode)})"
+def torch_wrapper_configs():
+    return st.tuples(torch_configs(), st.sampled_from(MERGE_MODES)).map(lambda c: {**c[0], "merge_mode": c[1]})
+
+
+def torch_wrapper_body(cfg) -> str:
+    return f"bidirectional({torch_options(cfg, None)}, merge_mode={lit(cfg['merge_mode'])})"
+
+
+@given(cfg=torch_wrapper_configs())
+def test_torch_bidirectional_wrapper(cfg):
+    merge_mode = cfg["merge_mode"]
+    body = torch_wrapper_body(cfg)
     net, row = evaluate(body, (cfg["t"], cfg["d"]), "torch")
     holder = {}
     report = torch_report(lambda: holder.setdefault("m", torch_module(cfg, True)), [(cfg["t"], cfg["d"])],
@@ -229,8 +263,8 @@ def test_same_network_in_both_frameworks(kind, u, d, t, use_bias):
 # ---- ConvLSTM --------------------------------------------------------------------------------------
 
 @st.composite
-def conv_lstm_configs(draw):
-    rank = draw(st.integers(1, 3))
+def conv_lstm_configs(draw, rank=None):
+    rank = draw(st.integers(1, 3)) if rank is None else rank
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(rank))
     strides = tuple(draw(st.integers(1, 2)) for _ in range(rank))
     dilation = (1,) * rank if any(s > 1 for s in strides) else tuple(draw(st.integers(1, 2)) for _ in range(rank))
@@ -243,19 +277,32 @@ def conv_lstm_configs(draw):
     return dict(rank=rank, kernel=kernel, strides=strides, dilation=dilation, spatial=spatial, padding=padding,
                 filters=draw(st.integers(1, 3)), channels=draw(st.integers(1, 3)), t=draw(st.integers(1, 3)),
                 use_bias=draw(st.booleans()), return_sequences=draw(st.booleans()),
-                return_state=draw(st.booleans()))
+                return_state=draw(st.booleans()), activations=draw(st.booleans()))
+
+
+def conv_lstm_options(cfg) -> dict:
+    activations = {"activation": "tanh", "recurrent_activation": "sigmoid"} if cfg["activations"] else {}
+    return dict(strides=cfg["strides"], padding=cfg["padding"], dilation_rate=cfg["dilation"],
+                use_bias=cfg["use_bias"], return_sequences=cfg["return_sequences"],
+                return_state=cfg["return_state"], **activations)
+
+
+def conv_lstm_body(cfg) -> str:
+    return (f"conv_lstm{cfg['rank']}d({cfg['filters']}, {cfg['kernel']}, "
+            + ", ".join(f"{k}={lit(v)}" for k, v in conv_lstm_options(cfg).items()) + ")")
+
+
+def conv_lstm_shape(cfg) -> tuple:
+    return (cfg["t"], *cfg["spatial"], cfg["channels"])
 
 
 @given(cfg=conv_lstm_configs())
 def test_keras_conv_lstm(cfg):
     import keras
 
-    options = dict(strides=cfg["strides"], padding=cfg["padding"], dilation_rate=cfg["dilation"],
-                   use_bias=cfg["use_bias"], return_sequences=cfg["return_sequences"],
-                   return_state=cfg["return_state"])
-    body = (f"conv_lstm{cfg['rank']}d({cfg['filters']}, {cfg['kernel']}, "
-            + ", ".join(f"{k}={lit(v)}" for k, v in options.items()) + ")")
-    shape = (cfg["t"], *cfg["spatial"], cfg["channels"])
+    options = conv_lstm_options(cfg)
+    body = conv_lstm_body(cfg)
+    shape = conv_lstm_shape(cfg)
     net, row = evaluate(body, shape, "keras")
     factory, holder = built(lambda: getattr(keras.layers, f"ConvLSTM{cfg['rank']}D")(
         cfg["filters"], cfg["kernel"], **options))
@@ -275,34 +322,53 @@ INNER = {
 }
 
 
-@given(inner=st.sampled_from(sorted(INNER)), n=units, t=steps, a=st.integers(1, 4), b=st.integers(1, 4),
-       c=widths)
-def test_keras_time_distributed(inner, n, t, a, b, c):
+def time_distributed_configs(inner):
+    return st.fixed_dictionaries(dict(inner=inner, n=units, t=steps, a=st.integers(1, 4), b=st.integers(1, 4),
+                                      c=widths))
+
+
+def keras_time_distributed(cfg):
+    """(body, input shape) of a drawn Keras TimeDistributed."""
+    call, _, step = INNER[cfg["inner"]]
+    return f"time_distributed({call.format(n=cfg['n'])})", (cfg["t"], *step(cfg["a"], cfg["b"], cfg["c"]))
+
+
+def torch_time_distributed(cfg):
+    """(body, input shape) of a drawn PyTorch module on every step."""
+    n, t, a, b, c = (cfg[k] for k in "ntabc")
+    if cfg["inner"]:
+        return f"time_distributed(conv2d({n}, 2))", (t, c, a + 1, b + 1)
+    return f"time_distributed(dense({n}))", (t, c)
+
+
+@given(cfg=time_distributed_configs(st.sampled_from(sorted(INNER))))
+def test_keras_time_distributed(cfg):
     import keras
 
-    call, make, step = INNER[inner]
-    shape = (t, *step(a, b, c))
-    net, row = evaluate(f"time_distributed({call.format(n=n)})", shape, "keras")
+    inner, n = cfg["inner"], cfg["n"]
+    _, make, _ = INNER[inner]
+    body, shape = keras_time_distributed(cfg)
+    net, row = evaluate(body, shape, "keras")
     factory, holder = built(lambda: keras.layers.TimeDistributed(make(keras, n)))
     report = keras_report(factory, [shape])
     assert_matches(net, row, report)
     assert row.macs == keras_layer_macs(holder["layer"], shape)
 
 
-@given(conv=st.booleans(), n=units, t=steps, a=st.integers(1, 4), b=st.integers(1, 4), c=widths)
-def test_torch_time_distributed(conv, n, t, a, b, c):
+@given(cfg=time_distributed_configs(st.booleans()))
+def test_torch_time_distributed(cfg):
     """PyTorch has no TimeDistributed: nn.Linear acts on the last axis of (N, T, d) as it is;
     nn.Conv2d runs on (N*T, C, H, W), the time axis folded into the batch."""
     import torch
 
-    if conv:
-        shape, body = (t, c, a + 1, b + 1), f"time_distributed(conv2d({n}, 2))"
+    n, t, c = cfg["n"], cfg["t"], cfg["c"]
+    body, shape = torch_time_distributed(cfg)
+    if cfg["inner"]:
         make = lambda: torch.nn.Conv2d(c, n, 2)  # noqa: E731
 
         def call(module, xs):
             return module(xs[0].flatten(0, 1)).unflatten(0, (xs[0].shape[0], t))
     else:
-        shape, body = (t, c), f"time_distributed(dense({n}))"
         make, call = (lambda: torch.nn.Linear(c, n)), None
     net, row = evaluate(body, shape, "torch")
     holder = {}
@@ -310,3 +376,22 @@ def test_torch_time_distributed(conv, n, t, a, b, c):
     assert_matches(net, row, report)
     run = call or (lambda module, xs: module(xs[0]))
     assert row.macs == counted_macs(lambda torch: run(holder["m"], [torch.zeros((1, *shape))]))
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [
+    Drawn("keras recurrent", lambda conv: keras_configs(),
+          lambda c, conv: program(keras_body(c), (c["t"], c["d"])), ("keras",)),
+    Drawn("keras bidirectional", lambda conv: keras_configs(bidirectional=True),
+          lambda c, conv: program(keras_body(c, bidirectional=True), (c["t"], c["d"])), ("keras",)),
+    Drawn("torch recurrent", lambda conv: torch_configs(),
+          lambda c, conv: program(torch_options(c, c["bidirectional"]), (c["t"], c["d"])), ("torch",)),
+    Drawn("torch bidirectional wrapper", lambda conv: torch_wrapper_configs(),
+          lambda c, conv: program(torch_wrapper_body(c), (c["t"], c["d"])), ("torch",)),
+    *[Drawn(f"keras conv_lstm{rank}d", lambda conv, rank=rank: conv_lstm_configs(rank),
+            lambda c, conv: program(conv_lstm_body(c), conv_lstm_shape(c)), ("keras",)) for rank in (1, 2, 3)],
+    Drawn("keras time_distributed", lambda conv: time_distributed_configs(st.sampled_from(sorted(INNER))),
+          lambda c, conv: program(*keras_time_distributed(c)), ("keras",)),
+    Drawn("torch time_distributed", lambda conv: time_distributed_configs(st.booleans()),
+          lambda c, conv: program(*torch_time_distributed(c)), ("torch",)),
+]

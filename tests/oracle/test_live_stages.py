@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symparams
+from drawn import Drawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "resnet18.arch"
 
@@ -148,3 +149,69 @@ def test_densenet121_example_matches_keras_applications():
     ours = symparams.load(str(EXAMPLE.parent / "densenet121.arch")).model("DenseNet121").with_defaults()
     assert (ours.params, ours.trainable) == (model.count_params(), trainable) == (8_062_504, 7_978_856)
     assert ours.output_shape == tuple(model.output.shape[1:])
+
+
+# ---- a shared layer (`let`) inside repeats: its weights counted once -----------------------------
+
+REPEAT_FORMS = {
+    "unrolled": "repeat {n}:",
+    "symbolic": "repeat L:",
+    "stage": "repeat L as i, input ({d},):",
+}
+
+
+let_configurations = st.fixed_dictionaries({
+    "form": st.sampled_from(sorted(REPEAT_FORMS)), "n": st.integers(1, 4), "d": st.integers(1, 6),
+    "use_bias": st.booleans(), "unshared": st.booleans(),
+})
+
+
+def let_program(cfg) -> str:
+    """`let shared = dense(d)` used on every pass of a repeat, with an unshared dense beside it or not."""
+    head = REPEAT_FORMS[cfg["form"]].format(n=cfg["n"], d=cfg["d"])
+    body = "        shared\n" + ("        dense({d})\n".format(d=cfg["d"]) if cfg["unshared"] else "")
+    bias = "" if cfg["use_bias"] else ", use_bias=false"
+    return (f"model M({'' if cfg['form'] == 'unrolled' else 'L'}):\n    input ({cfg['d']},)\n"
+            f"    let shared = dense({cfg['d']}{bias})\n    {head}\n{body}")
+
+
+def torch_shared_layer_model(cfg):
+    import torch
+
+    d, n = cfg["d"], cfg["n"]
+
+    class Repeated(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.shared = torch.nn.Linear(d, d, bias=cfg["use_bias"])
+            self.own = torch.nn.ModuleList(torch.nn.Linear(d, d) for _ in range(n if cfg["unshared"] else 0))
+
+        def forward(self, x):
+            for k in range(n):
+                x = self.shared(x)
+                if cfg["unshared"]:
+                    x = self.own[k](x)
+            return x
+
+    return Repeated()
+
+
+@settings(deadline=None)
+@given(let_configurations)
+def test_shared_layer_inside_repeats_matches_pytorch(cfg):
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = symparams.parse(let_program(cfg)).model(convention="torch")
+    ours = net if cfg["form"] == "unrolled" else net.subs(L=cfg["n"])
+    model = torch_shared_layer_model(cfg).eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = model(torch.zeros(1, cfg["d"]))
+    assert ours.params == sum(p.numel() for p in model.parameters())
+    assert ours.macs == counter.get_total_flops() // 2
+    assert ours.output_shape == tuple(out.shape[1:])
+
+
+# what these generators draw, for tests/test_live_coverage.py (the ResNet tests write one example file)
+DRAWN = [Drawn("let inside repeats", lambda conv: let_configurations, lambda cfg, conv: let_program(cfg),
+               ("torch",))]

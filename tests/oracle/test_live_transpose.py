@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import symparams
 from arch_source import call, model_source
+from drawn import Drawn
 from frameworks import keras_report, torch_report
 from symparams import SymparamsError
 
@@ -97,7 +98,9 @@ def configs(draw, convention, rank):
     shape = (*spatial, channels) if convention == "keras" else (channels, *spatial)
     return dict(rank=rank, style=style, shape=shape, spatial=spatial, channels=channels, filters=filters,
                 groups=groups, kernel=kernel, strides=strides, dilation=dilation, padding=padding,
-                output_padding=op, use_bias=draw(st.booleans()), torch_words=draw(st.booleans()))
+                output_padding=op, use_bias=draw(st.booleans()), torch_words=draw(st.booleans()),
+                # Keras's activation= (element-wise: no weights, no MACs); PyTorch's module has none
+                activation=draw(st.sampled_from([None, None, "relu"])))
 
 
 def source(cfg) -> str:
@@ -115,6 +118,8 @@ def source(cfg) -> str:
         kw["groups"] = cfg["groups"]
     if not cfg["use_bias"]:
         kw["bias" if torch_words else "use_bias"] = False
+    if cfg["activation"]:
+        kw["activation"] = cfg["activation"]
     r = cfg["rank"]
     if torch_words:
         return call(f"ConvTranspose{r}d", out_channels=cfg["filters"], kernel_size=cfg["kernel"],
@@ -129,7 +134,8 @@ def keras_layer(cfg, padding=None, output_padding="same as cfg"):
     op = cfg["output_padding"] if output_padding == "same as cfg" else output_padding
     cls = getattr(K(), f"Conv{cfg['rank']}DTranspose")
     return cls(cfg["filters"], cfg["kernel"], strides=cfg["strides"], padding=padding or cfg["padding"],
-               output_padding=op, dilation_rate=cfg["dilation"], use_bias=cfg["use_bias"], **kw)
+               output_padding=op, dilation_rate=cfg["dilation"], use_bias=cfg["use_bias"],
+               activation=cfg["activation"], **kw)
 
 
 def torch_module(cfg, padding=None, output_padding=None):
@@ -288,6 +294,7 @@ def check(convention, cfg):
     for n in k:
         kernel_volume *= n
     assert number(net.macs) == positions * kernel_volume * cfg["channels"] // cfg["groups"] * cfg["filters"]
+    assert number(net.macs) == report.macs      # what torch's flop counter sees the framework run
 
 
 @pytest.mark.parametrize("convention", CONVENTIONS)
@@ -299,3 +306,8 @@ def test_conv_transpose_matches_live_framework(rank, convention):
         check(convention, cfg)
 
     run()
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [Drawn(f"conv{rank}d_transpose", lambda conv, rank=rank: configs(conv, rank),
+               lambda cfg, conv: model_source([cfg["shape"]], source(cfg))) for rank in RANKS]
