@@ -87,6 +87,7 @@ def test_symbolic_lora_dense():
     ("lora(multi_head_attention(2, 4), 2)", "(5, 8)", "torch", "in_proj_weight"),
     ("lora(dense(5), 0)", "(3, 4)", "keras", "r, the rank"),
     ("lora(dense(5))", "(3, 4)", "keras", "missing its required argument 'r'"),
+    ("dense(5, lora_rank=2)", "(3, 4)", "keras", "lora_rank= adds LoRA weights; write lora(dense(...), r)"),
 ])
 def test_lora_errors(body, inp, convention, message):
     with pytest.raises(SymparamsError, match=re.escape(message)):

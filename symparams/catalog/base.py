@@ -281,7 +281,7 @@ NO_EFFECT_KEYWORDS = frozenset("""
     padding_mode epsilon eps momentum interpolation align_corners inplace return_indices
     count_include_pad divisor_override synchronized renorm renorm_clipping renorm_momentum
     unit_forget_bias recurrent_activation dropout recurrent_dropout go_backwards stateful
-    unroll use_cudnn mask_zero sparse lora_rank lora_alpha input_length max_norm norm_type
+    unroll use_cudnn mask_zero sparse lora_alpha input_length max_norm norm_type
     scale_grad_by_freq padding_idx negative_slope approximate batch_first noise_shape
     """.split())
 
