@@ -71,6 +71,19 @@ def test_lora_attention_names_follow_peft():
         ("v_proj.lora_B.default.weight", (4, 3), True), ("o_proj.weight", (8, 8), True)]
 
 
+def test_lora_on_hugging_face_style_attention_with_separate_projections():
+    # multi_head_attention(2, 4, key_bias=false) on (5, 8): E = 8; q, v, out_proj 8*8 + 8, k_proj 8*8.
+    # r=3 on q and v: A 3*8, B 8*3 each (96 trainable); the rest stays trainable (out_proj 72, k 64).
+    n = net("lora(multi_head_attention(2, 4, key_bias=false), 3)", "torch", "(5, 8)")
+    assert [w.name for w in n.layers[-1].weights][:4] == ["q_proj.base_layer.weight", "q_proj.base_layer.bias",
+                                                          "q_proj.lora_A.default.weight", "q_proj.lora_B.default.weight"]
+    assert (int(n.params), int(n.trainable)) == (4 * 64 + 3 * 8 + 96, 96 + 64 + 72)
+    o_only = net("lora(multi_head_attention(2, 4), 3, targets=(\"o\",))", "torch", "(5, 8)")
+    assert [w.name for w in o_only.layers[-1].weights] == [
+        "in_proj_weight", "in_proj_bias", "out_proj.base_layer.weight", "out_proj.base_layer.bias",
+        "out_proj.lora_A.default.weight", "out_proj.lora_B.default.weight"]
+
+
 def test_symbolic_lora_dense():
     n = symparams.parse("model M(T, d, u, r):\n    input (T, d)\n    lora(dense(u), r)\n").model(convention="torch")
     T, d, u, r = (n.symbol(s) for s in "T d u r".split())
@@ -84,7 +97,7 @@ def test_symbolic_lora_dense():
     (f"lora({GQA}, 2, targets=(\"x\",))", "(5, 8)", "keras", 'expected a tuple of projections among "q"'),
     (f"lora({GQA}, 2, targets=(\"q\", \"q\"))", "(5, 8)", "keras", "each once"),
     ("lora(conv2d(6, 3, groups=3), 2)", "(8, 8, 3)", "keras", "groups=1, found groups=3"),
-    ("lora(multi_head_attention(2, 4), 2)", "(5, 8)", "torch", "in_proj_weight"),
+    ("lora(multi_head_attention(2, 4), 2)", "(5, 8)", "torch", "in_proj_weight, so q, v cannot be adapted"),
     ("lora(dense(5), 0)", "(3, 4)", "keras", "r, the rank"),
     ("lora(dense(5))", "(3, 4)", "keras", "missing its required argument 'r'"),
     ("dense(5, lora_rank=2)", "(3, 4)", "keras", "lora_rank= adds LoRA weights; write lora(dense(...), r)"),

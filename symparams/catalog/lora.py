@@ -10,7 +10,8 @@ from .base import LAYER, NUMBER, REQUIRED, SIZE, Built, Kind, K, Optional, P, pr
 from .core import layer
 
 CONVS = ("conv1d", "conv2d", "conv3d")
-ATTENTION = ("multi_head_attention", "grouped_query_attention")
+GQA = ("grouped_query_attention",)
+ATTENTION = ("multi_head_attention", *GQA)
 PROJECTIONS = ("q", "k", "v", "o")
 # PEFT's names for the adapter of a module; the base module's weights move under base_layer.
 TORCH_A, TORCH_B, TORCH_BASE = "lora_A.default.weight", "lora_B.default.weight", "base_layer"
@@ -48,7 +49,9 @@ def lora(c):
 
     Attention: targets=("q", "v") by default (PEFT's choice for Llama), any of q, k, v, o.
     torch: grouped_query_attention's q_proj/k_proj/v_proj/o_proj as above (q_proj.base_layer.weight,
-    q_proj.lora_A.default.weight, ...). keras (EinsumDense.enable_lora): the projection's kernel
+    q_proj.lora_A.default.weight, ...); multi_head_attention's q_proj/k_proj/v_proj/out_proj when
+    its biases differ (Hugging Face's names); with nn.MultiheadAttention's fused in_proj_weight
+    only "o" (out_proj) can be adapted. keras (EinsumDense.enable_lora): the projection's kernel
     frozen, lora_kernel_a (*kernel[:-1], r), lora_kernel_b (r, kernel[-1]) after its bias."""
     spec, r = c.a.layer, c.positive(c.a.r, "r, the rank")
     kind = spec.definition.name
@@ -97,7 +100,7 @@ def _conv(c, inner, built, r):
 
 def _attention(c, inner, built, r, targets):
     """Each targeted projection's kernel frozen and its A, B after it; MACs per projection."""
-    groups = _projections(c, inner.definition.name, built.weights)
+    groups = _projections(c, inner.definition.name, built.weights, targets)
     tokens = _token_counts(inner)
     out, macs = [], []
     for name, members in groups:
@@ -120,17 +123,28 @@ def _attention(c, inner, built, r, targets):
     return out, sympy.Add(*macs)
 
 
-def _projections(c, kind, weights):
-    """[(projection, [kernel, bias?]), ...] in the layer's weight order."""
-    if c.torch:
-        if kind != "grouped_query_attention":
-            c.cannot_express("PEFT adapts nn.Linear projections; nn.MultiheadAttention keeps q, k and v in "
-                             "in_proj_weight (write the attention as grouped_query_attention)")
-        return [(p, [wt for wt in weights if wt.name.startswith(f"{p}_proj.")]) for p in PROJECTIONS]
-    kernels = [i for i, wt in enumerate(weights) if wt.name == "kernel"]
-    names = ["q", "k", "gate", "v", "o"] if len(kernels) == 5 else list(PROJECTIONS)
-    ends = kernels[1:] + [len(weights)]
-    return [(name, list(weights[start:end])) for name, start, end in zip(names, kernels, ends)]
+def _projections(c, kind, weights, targets):
+    """[(projection or None, [kernel, bias?] or [another weight]), ...] in the layer's weight order."""
+    if c.keras:
+        kernels = [i for i, wt in enumerate(weights) if wt.name == "kernel"]
+        names = ["q", "k", "gate", "v", "o"] if len(kernels) == 5 else list(PROJECTIONS)
+        ends = kernels[1:] + [len(weights)]
+        return [(name, list(weights[start:end])) for name, start, end in zip(names, kernels, ends)]
+    # Hugging Face's module names: Llama's o_proj, Whisper's and BART's out_proj
+    modules = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj" if kind in GQA else "out_proj": "o"}
+    groups = []
+    for wt in weights:
+        projection = modules.get(wt.name.partition(".")[0]) if "." in wt.name else None
+        if groups and projection is not None and groups[-1][0] == projection:
+            groups[-1][1].append(wt)
+        else:
+            groups.append((projection, [wt]))
+    missing = [p for p in targets if p not in {name for name, _ in groups}]
+    if missing:
+        c.cannot_express(f"PEFT adapts nn.Linear projections; nn.MultiheadAttention keeps q, k and v in "
+                         f"in_proj_weight, so {', '.join(missing)} cannot be adapted (give the projections "
+                         f"different biases, as Hugging Face's attention has them, or use grouped_query_attention)")
+    return groups
 
 
 def _token_counts(inner):
