@@ -36,7 +36,7 @@ GQA = "grouped_query_attention(2, 4, 2, use_bias=false)"
     ("lora(dense(5), 2, alpha=16, dropout=0.1)", "(3, 4)", "torch", (43, 18, 25, 114)),
     ("lora(dense(5, use_bias=false), 2)", "(3, 4)", "keras", (38, 18, 20, 114)),
     ("lora(dense(5), 2, trainable=false)", "(3, 4)", "torch", (43, 0, 43, 114)),
-    ("LoRA(Linear(5), rank=2)", "(3, 4)", "torch", (43, 18, 25, 114)),
+    ("LoRA(Linear(4, 5), rank=2)", "(3, 4)", "torch", (43, 18, 25, 114)),   # in_features, out_features
     ("lora(conv2d(6, 3), 2)", "(3, 8, 8)", "torch", (234, 66, 168, 5832 + 2376)),
     ("lora(conv2d(6, 3), 2)", "(8, 8, 3)", "keras", (234, 72, 162, 5832 + 2376)),
     (f"lora({GQA}, 3, targets=(\"q\", \"v\"))", "(5, 8)", "torch", (276, 84 + 96, 96, 1360 + 420)),
