@@ -15,7 +15,7 @@ def add_arguments(parser):
                         help="a symbol and its values: START:STOP:STEP (STOP included) or v1,v2,...; "
                              "several --vary make a grid")
     parser.add_argument("--of", default="params,macs", metavar="FIGURES",
-                        help="comma-separated figures (params, trainable, non_trainable, buffers, macs, flops)")
+                        help="comma-separated figures (params, trainable, non_trainable, buffers, active_params, macs, flops)")
 
 
 def run(args) -> str:
