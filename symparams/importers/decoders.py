@@ -25,10 +25,11 @@ _LLAMA_NEUTRAL = frozenset({
     "cache_implementation", "original_max_position_embeddings", "resid_pdrop", "embd_pdrop",
     "attention_pdrop"})
 
-# Rotary frequencies: transformers >= 5 registers inv_freq and original_inv_freq, hd/2 each.
+# Rotary frequencies over a width R (arange(0, R, 2)): transformers >= 5 registers inv_freq and
+# original_inv_freq.
 _ROTARY = """\
-    rotary = buffer((R / 2,), name="rotary_emb.inv_freq")
-    original = buffer((R / 2,), name="rotary_emb.original_inv_freq")
+    rotary = buffer((ceil(R / 2),), name="rotary_emb.inv_freq")
+    original = buffer((ceil(R / 2),), name="rotary_emb.original_inv_freq")
 """
 
 _LLAMA_BLOCKS = """\
@@ -57,7 +58,7 @@ _LLAMA_BODY = """\
 _LM_HEAD = '    dense(V, use_bias=false, {tie}name="lm_head")\n'
 
 
-def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, extra_neutral=()):
+def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=()):
     """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP)."""
     fills = {
         "post_attention": '\n        -> rms_norm(name="post_attention_layernorm")' if gemma == 2 else "",
@@ -65,6 +66,7 @@ def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, e
         "post_mlp": ' -> rms_norm(name="post_feedforward_layernorm")' if gemma == 2 else "",
         "embed_scale": '    scale = buffer((), name="embed_tokens.embed_scale")\n' if gemma else "",
     }
+    fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in biases})
     blocks = _LLAMA_BLOCKS
     for key, text in fills.items():
         blocks = blocks.replace("{" + key + "}", text)
@@ -72,20 +74,21 @@ def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, e
     return Family(
         model_type, summary, _LLAMA_SIZES, blocks,
         {base: _LLAMA_BODY, causal: _LLAMA_BODY + _LM_HEAD}, base,
-        switches=(Switch("attention_bias", False), Switch("mlp_bias", False), tie),
-        fixed=(Fixed("qkv_bias", (None, False), "a bias on q, k and v only needs per-projection biases"),),
-        neutral=_LLAMA_NEUTRAL | set(extra_neutral),
+        switches=(*(Switch(key, False) for key in biases), tie),
+        neutral=_LLAMA_NEUTRAL,
         optional_sizes=(_HEAD_DIM,), rotary=True)
 
 
 LLAMA = _llama_like("llama", "Llama: pre-RMSNorm decoder layers, grouped-query attention, gated MLP",
-                    "LlamaModel", "LlamaForCausalLM")
+                    "LlamaModel", "LlamaForCausalLM", biases=("attention_bias", "mlp_bias"))
 MISTRAL = _llama_like("mistral", "Mistral: Llama's layers (sliding-window attention changes no count)",
                       "MistralModel", "MistralForCausalLM")
 GEMMA = _llama_like("gemma", "Gemma: Llama's layers, a scaled (and tied) embedding, explicit head_dim",
-                    "GemmaModel", "GemmaForCausalLM", tie_default=True, gemma=1)
+                    "GemmaModel", "GemmaForCausalLM", tie_default=True, gemma=1,
+                    biases=("attention_bias",))
 GEMMA2 = _llama_like("gemma2", "Gemma 2: Gemma with RMSNorms after attention and after the MLP too",
-                     "Gemma2Model", "Gemma2ForCausalLM", tie_default=True, gemma=2)
+                     "Gemma2Model", "Gemma2ForCausalLM", tie_default=True, gemma=2,
+                     biases=("attention_bias",))
 PHI3 = _llama_like("phi3", "Phi-3: Llama's layers (transformers fuses q/k/v into qkv_proj and gate/up into "
                    "gate_up_proj: the same counts)", "Phi3Model", "Phi3ForCausalLM")
 

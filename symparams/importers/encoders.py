@@ -44,6 +44,9 @@ _POOLED = """\
 _BERT_NEUTRAL = frozenset()
 _ABSOLUTE = Fixed("position_embedding_type", (None, "absolute"),
                   "relative position types add a distance embedding")
+# Untied, transformers keeps the decoder's own bias beside the head's `bias` (V more): a bare
+# learned tensor, which the language cannot write yet.
+_TIED = Fixed("tie_word_embeddings", (None, True), "untied, the MLM head has a second vocabulary-sized bias")
 _NO_DECODER = Fixed("add_cross_attention", (None, False), "cross-attention layers add weights")
 
 
@@ -58,7 +61,7 @@ def _bert_like(model_type, summary, base, masked, head_names):
         {base: _BERT_EMBEDDINGS + _POOLED, masked: _BERT_EMBEDDINGS + _mlm_head(*head_names)}, base,
         inputs=_BERT_INPUTS,
         switches=(Switch("tie_word_embeddings", True, "tie", on="tie=word_embeddings, ", off=""),),
-        fixed=(_ABSOLUTE, _NO_DECODER),
+        fixed=(_ABSOLUTE, _NO_DECODER, _TIED),
         neutral=_BERT_NEUTRAL | {"is_decoder"})
 
 
