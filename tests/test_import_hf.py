@@ -118,3 +118,12 @@ def test_every_family_at_transformers_defaults_parses_in_both_conventions():
         program = symparams.parse(import_config({"model_type": model_type}, "c.json"))
         for convention in ("keras", "torch"):
             assert program.model(FAMILIES[model_type].base, convention=convention, defaults=True).params > 0
+
+
+@pytest.mark.parametrize("source, extra", [("torch:m:f", "torch"), ("keras:m:f", "keras"), ("hf:c.json", "hf")])
+def test_check_without_the_framework_names_the_extra(monkeypatch, capsys, source, extra):
+    import sys
+    for module in ("torch", "keras", "transformers"):
+        monkeypatch.setitem(sys.modules, module, None)      # import fails as when it is not installed
+    assert main(["check", "examples/gpt2.arch", "--against", source]) == 2
+    assert f"install it with pip install 'symparams[{extra}]'" in capsys.readouterr().err
