@@ -3,7 +3,7 @@
 A file weight's name is its layer's name, then the weight's (`self_attn.q_proj.weight`); a live
 name matches it when, with its numeric parts (layer indices) removed, it ends with that name at a
 dot. Each file name pairs with its live names in index order. What is left over on both sides is
-paired in order when every shape agrees: the names differ, the structure does not."""
+paired in order where the shapes agree: the names differ, the structure does not."""
 from __future__ import annotations
 
 import re
@@ -82,17 +82,16 @@ def match(file: list, live: list) -> list:
 
 
 def _by_order(left_file, left_live):
-    """Leftovers paired in order where shapes agree; a live weight skipped over is missing."""
-    pairs, extra, missing, j = [], [], [], 0
+    """Leftovers paired in order: each file weight takes the first unclaimed live weight whose
+    shape agrees (so a file that orders its layers differently still pairs shape for shape)."""
+    pairs, extra, free = [], [], list(left_live)
     for entry in left_file:
-        k = next((k for k in range(j, len(left_live)) if _same(entry, left_live[k]) != "shape mismatch"), None)
+        k = next((k for k, other in enumerate(free) if _same(entry, other) != "shape mismatch"), None)
         if k is None:
             extra.append(Pair("extra", entry, None))
-            continue
-        missing += [Pair("missing", None, e) for e in left_live[j:k]]
-        pairs.append(Pair("by order", entry, left_live[k]))
-        j = k + 1
-    return pairs, extra, missing + [Pair("missing", None, e) for e in left_live[j:]]
+        else:
+            pairs.append(Pair("by order", entry, free.pop(k)))
+    return pairs, extra, [Pair("missing", None, e) for e in free]
 
 
 def _in_file_order(file, pairs):

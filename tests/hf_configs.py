@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 HEADS = {"llama": ("LlamaForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
          "gemma2": ("Gemma2ForCausalLM",), "phi3": ("Phi3ForCausalLM",), "gpt2": ("GPT2LMHeadModel",),
          "gpt_neox": ("GPTNeoXForCausalLM",), "bert": ("BertForMaskedLM",), "roberta": ("RobertaForMaskedLM",),
-         "distilbert": ("DistilBertForMaskedLM",)}
+         "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",)}
 
 
 @st.composite
@@ -69,7 +69,22 @@ def bert_like(draw, model_type):
             "pad_token_id": 0, "bos_token_id": 0, "eos_token_id": 0}
 
 
+@st.composite
+def t5(draw):
+    config = {"model_type": "t5", "architectures": ["T5ForConditionalGeneration"],
+              "vocab_size": draw(st.integers(40, 300)), "d_model": draw(st.integers(1, 32)),
+              "d_kv": draw(st.integers(1, 8)), "num_heads": draw(st.integers(1, 4)), "d_ff": draw(st.integers(1, 64)),
+              "num_layers": draw(st.integers(1, 3)), "relative_attention_num_buckets": draw(st.integers(1, 32)),
+              "tie_word_embeddings": draw(st.booleans()), "pad_token_id": 0, "eos_token_id": 1,
+              "decoder_start_token_id": 0}
+    if draw(st.booleans()):
+        config["num_decoder_layers"] = draw(st.integers(1, 3))
+    return config
+
+
 def strategy(model_type):
+    if model_type == "t5":
+        return t5()
     if model_type == "gpt2":
         return gpt2()
     if model_type == "gpt_neox":

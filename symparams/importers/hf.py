@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from .decoders import GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, PHI3
 from .encoders import BERT, DISTILBERT, ROBERTA
+from .seq2seq import T5
 from .template import ConfigError, Family
 
 FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, GEMMA, GEMMA2, PHI3, GPT2,
-                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT)}
+                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5)}
 
 # Keys of every transformers config that change no count.
 COMMON_NEUTRAL = frozenset({
