@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 
 from .common import UsageError, parse_sets, split_model_spec
 
@@ -22,6 +21,7 @@ def add_arguments(parser):
 def run(args):
     from ..program import load
     from ..weightmatch import file_entries, match
+    from .import_ import kwargs_from
     kind, _, target = args.against.partition(":")
     if kind not in EXTRAS or not target:
         raise UsageError(f"--against {args.against!r}: expected hf:CONFIG.json, torch:PACKAGE.MODULE:CALLABLE "
@@ -37,7 +37,7 @@ def run(args):
         net = program.model(model, convention=convention, values=parse_sets(args.set), defaults=True)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    live = _live(kind, target, model, _kwargs(args.kwargs))
+    live = _live(kind, target, model, kwargs_from(args.kwargs))
     pairs = match(file_entries(net), live)
     from ..weightmatch import agrees
     text = render(pairs, file_entries(net), live, f"{net.name} ({path})", args.against)
@@ -53,44 +53,20 @@ def _require(kind):
                 from None
 
 
-def _kwargs(text):
-    if text is None:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UsageError(f"--kwargs: not JSON ({err})") from None
-    if not isinstance(value, dict):
-        raise UsageError("--kwargs: expected a JSON object")
-    return value
-
-
-def _callable(target):
-    module_name, _, attr = target.rpartition(":")
-    if not module_name or not attr:
-        raise UsageError(f"{target!r}: expected PACKAGE.MODULE:CALLABLE")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise UsageError(f"cannot import {module_name}: {err}") from None
-    if not callable(getattr(module, attr, None)):
-        raise UsageError(f"{module_name} has no callable {attr}")
-    return getattr(module, attr)
-
-
 def _live(kind, target, model, kwargs):
-    from ..weightmatch import Entry
+    from ..weightmatch import live_entry
+    from .import_ import callable_from
     if kind == "keras":
-        built = _callable(target)(**kwargs)
-        return [Entry(w.path, tuple(w.shape), "trainable" if w.trainable else "frozen") for w in built.weights]
+        built = callable_from(target)(**kwargs)
+        return [live_entry(w.path, w.shape, "trainable" if w.trainable else "frozen") for w in built.weights]
     import torch
     with torch.device("meta"):
-        built = _hf_model(target, model) if kind == "hf" else _callable(target)(**kwargs)
+        built = _hf_model(target, model) if kind == "hf" else callable_from(target)(**kwargs)
     if not isinstance(built, torch.nn.Module):
         raise UsageError(f"{target} returned {type(built).__name__}, not a torch.nn.Module")
-    return ([Entry(n, tuple(p.shape), "trainable" if p.requires_grad else "frozen")
+    return ([live_entry(n, p.shape, "trainable" if p.requires_grad else "frozen")
              for n, p in built.named_parameters()]
-            + [Entry(n, tuple(b.shape), "buffer") for n, b in built.named_buffers()])
+            + [live_entry(n, b.shape, "buffer") for n, b in built.named_buffers()])
 
 
 def _hf_model(path, model):

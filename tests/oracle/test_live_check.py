@@ -1,6 +1,7 @@
 """`symparams check` against live models: imported files agree with transformers weight by weight;
 deliberately wrong files report the exact mismatch and the first layer where they diverge."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,36 @@ def test_keras_callable(tmp_path, capsys):
     out = capsys.readouterr().out
     assert status == 0, out
     assert " params                  195              195              0" in out   # 8*16+16 + 16*3+3
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_examples_gpt2_matches_gpt2model(capsys):
+    status = main(["check", str(EXAMPLES / "gpt2.arch"), "--against", f"hf:{EXAMPLES / 'configs' / 'gpt2.json'}"])
+    out = capsys.readouterr().out
+    assert status == 0 and " 4 matched, 144 by order" in out and " Every weight matches." in out
+
+
+def test_examples_llama_lacks_only_the_rotary_buffers(capsys):
+    status = main(["check", str(EXAMPLES / "llama.arch"), "--against",
+                   f"hf:{EXAMPLES / 'configs' / 'llama-3-8b.json'}"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert " params        7,504,924,672    7,504,924,672              0" in out
+    assert " buffers                   0              128           -128" in out   # inv_freq, original: 64 each
+    assert out.count("\nmissing ") == 2
+    assert " First divergence: live rotary_emb.inv_freq (missing from the file)" in out
+
+
+def test_examples_bert_fuses_what_transformers_keeps_apart(tmp_path, capsys):
+    """examples/bert.arch writes multi_head_attention: in the torch convention one in_proj_weight
+    (3d, d) where BertSelfAttention has query, key and value (d, d): the same count, another structure."""
+    config = tmp_path / "bert.json"
+    config.write_text('{"model_type": "bert"}')
+    status = main(["check", str(EXAMPLES / "bert.arch"), "--against", f"hf:{config}"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert " params          109,482,240      109,482,240              0" in out
+    assert " First divergence: multi_head_attention in BertLayer in Encoder (extra: " \
+           "multi_head_attention.in_proj_weight)" in out
