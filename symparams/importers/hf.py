@@ -149,7 +149,7 @@ def _model(name, body, sizes, fills, inputs) -> str:
 
 
 def _header(family, config, source, read, classes) -> str:
-    neutral = sorted(k for k in config if k in family.neutral or k in COMMON_NEUTRAL)
+    neutral = sorted(k for k in config if k not in read and (k in family.neutral or k in COMMON_NEUTRAL))
     ignored = sorted(k for k in config if k not in read and k not in family.neutral and k not in COMMON_NEUTRAL)
     lines = [f"Imported by `symparams import hf` from {source}.",
              f"Family template: {family.model_type} ({family.summary}).",
