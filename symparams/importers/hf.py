@@ -153,7 +153,8 @@ def _header(family, config, source, read, classes) -> str:
     ignored = sorted(k for k in config if k not in read and k not in family.neutral and k not in COMMON_NEUTRAL)
     lines = [f"Imported by `symparams import hf` from {source}.",
              f"Family template: {family.model_type} ({family.summary}).",
-             f"Models: {', '.join(classes)} (the first is AutoModel's).",
+             f"Models: {', '.join(classes)} (the first is AutoModel's); name one, as in "
+             f"`symparams summary FILE.arch:{classes[-1]} --defaults`.",
              f"Keys read: {', '.join(sorted(read))}.",
              f"Keys that change no count: {', '.join(neutral) or 'none'}.",
              f"Keys ignored (unknown to this template): {', '.join(ignored) or 'none'}."]
