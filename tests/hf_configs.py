@@ -2,7 +2,7 @@
 widths, depths, heads, key/value heads, tied and untied embeddings."""
 from hypothesis import strategies as st
 
-HEADS = {"llama": ("LlamaForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
+HEADS = {"vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
          "gemma2": ("Gemma2ForCausalLM",), "phi3": ("Phi3ForCausalLM",), "gpt2": ("GPT2LMHeadModel",),
          "gpt_neox": ("GPTNeoXForCausalLM",), "bert": ("BertForMaskedLM",), "roberta": ("RobertaForMaskedLM",),
          "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",)}
@@ -82,7 +82,20 @@ def t5(draw):
     return config
 
 
+@st.composite
+def vit(draw):
+    h = draw(st.integers(1, 4))
+    p = draw(st.integers(1, 4))
+    return {"model_type": "vit", "architectures": ["ViTForImageClassification"], "hidden_size": h * draw(st.integers(1, 8)),
+            "num_attention_heads": h, "intermediate_size": draw(st.integers(1, 64)),
+            "num_hidden_layers": draw(st.integers(1, 3)), "patch_size": p, "image_size": p * draw(st.integers(1, 4)),
+            "num_channels": draw(st.integers(1, 3)), "qkv_bias": draw(st.booleans()),
+            "id2label": {str(i): f"L{i}" for i in range(draw(st.integers(1, 5)))}}
+
+
 def strategy(model_type):
+    if model_type == "vit":
+        return vit()
     if model_type == "t5":
         return t5()
     if model_type == "gpt2":

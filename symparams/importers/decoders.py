@@ -58,8 +58,9 @@ _LLAMA_BODY = """\
 _LM_HEAD = '    dense(V, use_bias=false, {tie}name="lm_head")\n'
 
 
-def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=()):
-    """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP)."""
+def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=(), qkv_bias=False):
+    """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP); qkv_bias: biases on
+    q, k and v only (Qwen2)."""
     fills = {
         "post_attention": '\n        -> rms_norm(name="post_attention_layernorm")' if gemma == 2 else "",
         "mlp_norm": "pre_feedforward_layernorm" if gemma == 2 else "post_attention_layernorm",
@@ -67,6 +68,8 @@ def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, b
         "embed_scale": '    scale = buffer((), name="embed_tokens.embed_scale")\n' if gemma else "",
     }
     fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in biases})
+    if qkv_bias:
+        fills["attention_bias"] = "true, output_bias=false"
     blocks = _LLAMA_BLOCKS
     for key, text in fills.items():
         blocks = blocks.replace("{" + key + "}", text)
@@ -89,6 +92,8 @@ GEMMA = _llama_like("gemma", "Gemma: Llama's layers, a scaled (and tied) embeddi
 GEMMA2 = _llama_like("gemma2", "Gemma 2: Gemma with RMSNorms after attention and after the MLP too",
                      "Gemma2Model", "Gemma2ForCausalLM", tie_default=True, gemma=2,
                      biases=("attention_bias",))
+QWEN2 = _llama_like("qwen2", "Qwen2 / Qwen1.5: Llama's layers with biases on q, k and v (not on o)",
+                    "Qwen2Model", "Qwen2ForCausalLM", qkv_bias=True)
 PHI3 = _llama_like("phi3", "Phi-3: Llama's layers (transformers fuses q/k/v into qkv_proj and gate/up into "
                    "gate_up_proj: the same counts)", "Phi3Model", "Phi3ForCausalLM")
 

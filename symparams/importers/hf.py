@@ -3,13 +3,14 @@ chosen by `model_type`. Values are checked to be whole numbers or booleans befor
 written; nothing from the config is ever evaluated."""
 from __future__ import annotations
 
-from .decoders import GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, PHI3
+from .decoders import GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, PHI3, QWEN2
 from .encoders import BERT, DISTILBERT, ROBERTA
 from .seq2seq import T5
+from .vision import VIT
 from .template import ConfigError, Family
 
-FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, GEMMA, GEMMA2, PHI3, GPT2,
-                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5)}
+FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, QWEN2, GEMMA, GEMMA2, PHI3, GPT2,
+                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5, VIT)}
 
 # Keys of every transformers config that change no count.
 COMMON_NEUTRAL = frozenset({
@@ -59,6 +60,8 @@ def _sizes(family, config):
     sizes, read = {}, set()
     for size in family.sizes:
         value = config.get(size.key)
+        if size.counted and value is not None:
+            value = len(value) if isinstance(value, (dict, list)) else value
         if value is None:
             value = sizes[size.default][0] if isinstance(size.default, str) else size.default
         if value is None:

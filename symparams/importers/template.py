@@ -20,6 +20,7 @@ class Size:
     default: int | str | None = None  # transformers' default when omitted (a str: another symbol's value)
     meaning: str = ""
     fallback: str = ""               # optional sizes: the text written when the config omits the key
+    counted: bool = False            # the value is the number of entries of the key (id2label)
 
 
 @dataclass(frozen=True)
