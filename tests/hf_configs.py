@@ -2,7 +2,7 @@
 widths, depths, heads, key/value heads, tied and untied embeddings."""
 from hypothesis import strategies as st
 
-HEADS = {"vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
+HEADS = {"whisper": ("WhisperForConditionalGeneration",), "vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
          "gemma2": ("Gemma2ForCausalLM",), "phi3": ("Phi3ForCausalLM",), "gpt2": ("GPT2LMHeadModel",),
          "gpt_neox": ("GPTNeoXForCausalLM",), "bert": ("BertForMaskedLM",), "roberta": ("RobertaForMaskedLM",),
          "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",)}
@@ -93,7 +93,22 @@ def vit(draw):
             "id2label": {str(i): f"L{i}" for i in range(draw(st.integers(1, 5)))}}
 
 
+@st.composite
+def whisper(draw):
+    he, hdec = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return {"model_type": "whisper", "architectures": ["WhisperForConditionalGeneration"],
+            "vocab_size": draw(st.integers(40, 300)), "d_model": he * hdec * draw(st.integers(1, 3)),
+            "encoder_attention_heads": he, "decoder_attention_heads": hdec,
+            "encoder_ffn_dim": draw(st.integers(1, 64)), "decoder_ffn_dim": draw(st.integers(1, 64)),
+            "encoder_layers": draw(st.integers(1, 3)), "decoder_layers": draw(st.integers(1, 3)),
+            "max_source_positions": draw(st.integers(1, 16)), "max_target_positions": draw(st.integers(1, 16)),
+            "num_mel_bins": draw(st.integers(1, 8)), "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2,
+            "decoder_start_token_id": 1}
+
+
 def strategy(model_type):
+    if model_type == "whisper":
+        return whisper()
     if model_type == "vit":
         return vit()
     if model_type == "t5":

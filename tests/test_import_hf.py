@@ -67,7 +67,7 @@ def test_unknown_keys_are_listed_as_ignored():
 
 ERRORS = [
     ({"model_type": "llama3000"}, "model_type 'llama3000': no family template for it; known model types: bert, "
-                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, phi3, qwen2, roberta, t5, vit"),
+                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, phi3, qwen2, roberta, t5, vit, whisper"),
     ({}, "no model_type: no family template for it"),
     ({"model_type": "gpt2", "n_embd": "768; import os"}, "n_embd = '768; import os': expected a positive whole number"),
     ({"model_type": "gpt2", "n_layer": 0}, "n_layer = 0: expected a positive whole number"),

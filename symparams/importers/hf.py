@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from .decoders import GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, PHI3, QWEN2
 from .encoders import BERT, DISTILBERT, ROBERTA
-from .seq2seq import T5
+from .seq2seq import T5, WHISPER
 from .vision import VIT
 from .template import ConfigError, Family
 
 FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, QWEN2, GEMMA, GEMMA2, PHI3, GPT2,
-                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5, VIT)}
+                                                              GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5, VIT,
+                                                              WHISPER)}
 
 # Keys of every transformers config that change no count.
 COMMON_NEUTRAL = frozenset({

@@ -83,3 +83,76 @@ T5 = Family(
                        # transformers >= 5 always ties T5's head; False only turns off an output scale
                        "tie_word_embeddings"}),
     optional_sizes=(Size("Ld", "num_decoder_layers", None, "decoder layers", fallback="L"),))
+
+# ---- Whisper -------------------------------------------------------------------------------
+
+_WHISPER_BLOCKS = """\
+layout channels_first
+
+block EncoderLayer(d, h, ff):
+    a = layer_norm(name="encoder.layers.self_attn_layer_norm")
+        -> multi_head_attention(h, d / h, key_bias=false, name="encoder.layers.self_attn")
+    add(a)
+    m = layer_norm(name="encoder.layers.final_layer_norm") -> dense(ff, name="encoder.layers.fc1") -> gelu
+        -> dense(d, name="encoder.layers.fc2")
+    add(m)
+
+block DecoderLayer(memory, d, h, ff):
+    a = layer_norm(name="decoder.layers.self_attn_layer_norm")
+        -> multi_head_attention(h, d / h, key_bias=false, name="decoder.layers.self_attn")
+    add(a)
+    c = layer_norm(name="decoder.layers.encoder_attn_layer_norm")
+        -> multi_head_attention(h, d / h, memory, key_bias=false, name="decoder.layers.encoder_attn")
+    add(c)
+    m = layer_norm(name="decoder.layers.final_layer_norm") -> dense(ff, name="decoder.layers.fc1") -> gelu
+        -> dense(d, name="decoder.layers.fc2")
+    add(m)
+
+block Encoder(S, d, h, ff, L):
+    # two convolutions over the 2*S mel frames, then (d, S) -> (S, d)
+    conv1d(d, 3, padding=1, name="encoder.conv1") -> gelu
+        -> conv1d(d, 3, strides=2, padding=1, name="encoder.conv2") -> gelu -> flatten(start_dim=2) -> permute((2, 1))
+    table = parameter((S, d), trainable=false, name="encoder.embed_positions")     # sinusoidal, frozen
+    add(table)
+    repeat L: EncoderLayer(d, h, ff)
+    layer_norm(name="encoder.layer_norm")
+
+block Decoder(memory, d, h, ff, L):
+    repeat L: DecoderLayer(memory, d, h, ff)
+    layer_norm(name="decoder.layer_norm")
+"""
+_WHISPER_BODY = """\
+    let embed_tokens = embedding(V, d)
+    memory = mel -> Encoder(S, d, he, ffe, Le)
+    w = tokens -> embed_tokens
+    positions -> embedding(P, d, name="decoder.embed_positions") -> add(w) -> Decoder(memory, d, hdec, ffd, Ld)
+"""
+WHISPER = Family(
+    "whisper", "Whisper: a convolutional audio encoder with a frozen sinusoidal table, a text decoder with "
+    "cross-attention; no bias on any k_proj",
+    (Size("n_mels", "num_mel_bins", 80, "mel channels"),
+     Size("S", "max_source_positions", 1500, "encoder positions (the encoder sees 2*S frames)"),
+     Size("P", "max_target_positions", 448, "decoder position table rows"),
+     Size("T", "max_target_positions", 448, "the decoder tokens the MACs are counted for (at most P)"),
+     Size("V", "vocab_size", 51865, "vocabulary"),
+     Size("d", "d_model", 384, "width"),
+     Size("he", "encoder_attention_heads", 6, "encoder heads"),
+     Size("ffe", "encoder_ffn_dim", 1536, "encoder MLP width"),
+     Size("Le", "encoder_layers", 4, "encoder layers"),
+     Size("hdec", "decoder_attention_heads", 6, "decoder heads"),
+     Size("ffd", "decoder_ffn_dim", 1536, "decoder MLP width"),
+     Size("Ld", "decoder_layers", 4, "decoder layers")),
+    _WHISPER_BLOCKS,
+    {"WhisperModel": _WHISPER_BODY,
+     "WhisperForConditionalGeneration": _WHISPER_BODY + '    dense(V, use_bias=false, tie=embed_tokens, '
+                                                        'name="proj_out")\n'},
+    "WhisperModel", inputs="    input mel (n_mels, 2 * S)\n    input tokens (T)\n    input positions (T)\n",
+    fixed=(Fixed("use_weighted_layer_sum", (None, False), "a learned layer weighting adds weights"),),
+    neutral=frozenset({
+        "activation_function", "dropout", "activation_dropout", "encoder_layerdrop", "decoder_layerdrop",
+        "init_std", "scale_embedding", "suppress_tokens", "begin_suppress_tokens", "classifier_proj_size",
+        "apply_spec_augment", "mask_time_prob", "mask_time_length", "mask_time_min_masks", "mask_feature_prob",
+        "mask_feature_length", "mask_feature_min_masks", "median_filter_width", "decoder_start_token_id",
+        "forced_decoder_ids", "max_length", "num_hidden_layers", "alignment_heads", "lang_ids",
+        # transformers >= 5 always ties proj_out to the decoder's embed_tokens
+        "tie_word_embeddings"}))
