@@ -2,7 +2,7 @@
 Modules are imported only when needed, so `symparams --help` stays fast."""
 from importlib import import_module
 
-COMMANDS = ("summary", "eval", "solve", "algebra", "compare", "sweep", "repl", "plot")
+COMMANDS = ("summary", "eval", "solve", "algebra", "compare", "sweep", "repl", "plot", "memory")
 
 
 def load(name):
