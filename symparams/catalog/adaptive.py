@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..expressions import describe, is_expr
+from ..results_types import Saved
 from ..text import expr_text
-from .base import REQUIRED, Built, Kind, P, format_shape
+from .base import REQUIRED, Built, Kind, P, format_shape, prod, saves
 from .conv import AXES, SPATIAL
 from .core import layer
 
@@ -57,7 +58,9 @@ def _adaptive_pool(kind, rank):
                              f"size) is PyTorch's")
         out = [length if size is None else c.positive(size, "output_size")
                for length, size in zip(c.spatial, c.a.output_size)]
-        return Built(c.feature_map(out, c.channels))
+        # backward: the average keeps nothing; the maximum its input and an int64 argmax per output
+        saved = (*saves(c, "input"), Saved(prod(out) * c.channels, "index")) if kind == "max" else ()
+        return Built(c.feature_map(out, c.channels), saved=saved)
     return build
 
 

@@ -189,9 +189,15 @@ def transpose_case(draw):
 
 
 def elementwise_case(draw):
-    """prelu (one slope or one per channel), resizing and upsample (PyTorch's interpolation keeps nothing)."""
+    """prelu (one slope or one per channel), resizing and upsample (PyTorch's interpolation keeps nothing),
+    adaptive pooling."""
     c, length = draw(st.integers(1, 3)), draw(st.integers(1, 4))
-    kind = draw(st.sampled_from(["prelu", "prelu_channels", "resizing", "upsample"]))
+    kind = draw(st.sampled_from(["prelu", "prelu_channels", "resizing", "upsample", "adaptive_avg", "adaptive_max"]))
+    if kind.startswith("adaptive"):
+        size, pool = draw(st.integers(1, 5)), kind.split("_")[1]
+        module = {"avg": "AdaptiveAvgPool2d", "max": "AdaptiveMaxPool2d"}[pool]
+        return ([(c, length, length)], f"adaptive_{pool}_pool2d({size})", lambda: getattr(nn(), module)(size),
+                None)
     if kind == "prelu":
         return [(c, length)], "prelu", lambda: nn().PReLU(), None
     if kind == "prelu_channels":
