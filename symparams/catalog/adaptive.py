@@ -58,8 +58,12 @@ def _adaptive_pool(kind, rank):
                              f"size) is PyTorch's")
         out = [length if size is None else c.positive(size, "output_size")
                for length, size in zip(c.spatial, c.a.output_size)]
-        # backward: the average keeps nothing; the maximum its input and an int64 argmax per output
-        saved = (*saves(c, "input"), Saved(prod(out) * c.channels, "index")) if kind == "max" else ()
+        # backward: the maximum keeps its input and an int64 argmax per output; the average its input,
+        # or nothing when every output size is 1 (PyTorch then takes a mean)
+        if kind == "max":
+            saved = (*saves(c, "input"), Saved(prod(out) * c.channels, "index"))
+        else:
+            saved = () if all(size == 1 for size in out) else saves(c, "input")
         return Built(c.feature_map(out, c.channels), saved=saved)
     return build
 
