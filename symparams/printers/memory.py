@@ -8,7 +8,7 @@ from ..expressions import as_expr
 from .json import expr_text
 from .latex import latex
 from .markdown import text_cell
-from .present import count_symbols, tidy
+from ..tidy import tidy
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 PART_NAMES = {"weights": "weights", "gradients": "gradients", "optimizer": "optimizer states",
@@ -54,7 +54,7 @@ def memory_rows(mem, parts=None) -> list:
 
 def render_text(net, mem, parts=None) -> str:
     from .text import count_text, table
-    counts, body = count_symbols(net), []
+    counts, body = net.count_symbols, []
     for label, count, one, total in memory_rows(mem, parts):
         shown = expr_text(tidy(total, counts))
         if count != 1:
@@ -67,18 +67,20 @@ def render_text(net, mem, parts=None) -> str:
 
 
 def render_markdown(net, mem, parts=None) -> str:
+    counts = net.count_symbols
     lines = [f"**{text_cell(net.name)}** memory in bytes ({text_cell(_settings_text(mem))})", "",
              "| Part | Bytes | Size |", "|---|---|---|"]
     for label, count, one, total in memory_rows(mem, parts):
-        formula = latex(tidy(total)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one))}"
+        formula = latex(tidy(total, counts)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one, counts))}"
         lines.append(f"| {text_cell(label)} | ${formula.replace('|', chr(92) + 'vert ')}$ | {size_text(total)} |")
     return "\n".join(lines)
 
 
 def render_latex(net, mem, parts=None) -> str:
+    counts = net.count_symbols
     lines = [r"\begin{tabular}{lll}", r"\hline", r"Part & Bytes & Size \\", r"\hline"]
     for label, count, one, total in memory_rows(mem, parts):
-        formula = latex(tidy(total)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one))}"
+        formula = latex(tidy(total, counts)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one, counts))}"
         lines.append(f"{label.replace('_', chr(92) + '_')} & ${formula}$ & {size_text(total)} \\\\")
     return "\n".join([*lines, r"\hline", r"\end{tabular}"])
 
@@ -87,7 +89,7 @@ def as_dict(net, mem, parts=None) -> dict:
     """Every figure as text (a formula) and, when a number, as an int of bytes."""
     def figure(expr):
         expr = as_expr(expr)
-        out = {"bytes": expr_text(tidy(expr)), "size": size_text(expr)}
+        out = {"bytes": expr_text(tidy(expr, net.count_symbols)), "size": size_text(expr)}
         if expr.is_number:
             out["value"] = int(expr) if expr.is_integer else float(expr)
         return out
