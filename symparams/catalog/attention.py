@@ -228,11 +228,17 @@ def multi_head_attention(c):
     T, S = prod(tq), prod(tv)
     # in the torch convention the head size is E / h (checked above): figures in terms of E
     kd, vd = (kd, vd) if c.keras else (dq / h, dq / h)
-    extra_keys = int(bool(a.add_bias_kv)) + int(bool(a.add_zero_attn))
-    sizes = _AttentionSizes(T, S + extra_keys, dq * T, dk * S, dv * S, h * kd, h * kd, h * vd, h, prod(out_axes))
     return Built(shape, weights, _mha_macs(a, T, S, widths, h, kd, vd, prod(out_axes)), layout=layout,
-                 saved=_attention_saved(c, query, value, key, sizes, a.dropout), backward=_attention_backward(sizes),
-                 kv_cache=S * h * (kd + vd))
+                 **_mha_training(c, (query, value, key), (T, S), widths, (h, kd, vd), prod(out_axes)))
+
+
+def _mha_training(c, tensors, lengths, widths, heads, out) -> dict:
+    """Built's training fields: what is kept for backward, the backward MACs, the KV cache."""
+    (T, S), (dq, dk, dv), (h, kd, vd) = lengths, widths, heads
+    extra_keys = int(bool(c.a.add_bias_kv)) + int(bool(c.a.add_zero_attn))
+    sizes = _AttentionSizes(T, S + extra_keys, dq * T, dk * S, dv * S, h * kd, h * kd, h * vd, h, out)
+    return dict(saved=_attention_saved(c, *tensors, sizes, c.a.dropout), backward=_attention_backward(sizes),
+                kv_cache=S * h * (kd + vd))
 
 
 def _head_sizes(c, h):
@@ -469,10 +475,16 @@ def grouped_query_attention(c):
         return _separate_projections(bias, (d, d, dk, dv), (hq * hd, hkv * hd),
                                      names=("q_proj", "k_proj", "v_proj", "o_proj"))
 
+    return Built((*tq, d), c.pick(keras, torch), macs, layout=None, **_gqa_train(c, (T, S), (d, dk, dv), (hq, hkv, hd)))
+
+
+def _gqa_train(c, lengths, widths, heads) -> dict:
+    """Built's training fields for grouped-query attention: K and V are cached at hkv heads and
+    repeated to hq heads for the scores and the weighted sum."""
+    (T, S), (d, dk, dv), (hq, hkv, hd) = lengths, widths, heads
     sizes = _AttentionSizes(T, S, T * d, S * dk, S * dv, hq * hd, hkv * hd, hkv * hd, hq, d)
     repeated = (Saved(S * hq * hd, accountings=("torch",)),) * 2      # K and V repeated per query group
-    saved = (*_attention_saved(c, query, value, key, sizes, 0), *repeated)
     inner = T * hq * hd * d + 2 * 2 * T * S * hq * hd                    # the core runs on the repeated heads
     projections = T * d * hq * hd + S * dk * hkv * hd + S * dv * hkv * hd
-    return Built((*tq, d), c.pick(keras, torch), macs, layout=None, kv_cache=2 * S * hkv * hd, saved=saved,
-                 backward=(projections, projections + T * hq * hd * d, inner))
+    return dict(saved=(*_attention_saved(c, *_tensors(c), sizes, 0), *repeated), kv_cache=2 * S * hkv * hd,
+                backward=(projections, projections + T * hq * hd * d, inner))
