@@ -136,6 +136,30 @@ class ModelResult(results.ModelResult):
             reasons += (f"a multiple of {multiple_of} was asked for",)
         return solve(self._figure(figure), unknown, as_value(value), step, reasons)
 
+    # ---- memory and training compute (symparams.memory/compute; docs/MEMORY.md) --------------
+    def memory(self, dtype="bf16", optimizer="adamw", recompute="none", batch="b", accounting="torch", **options):
+        """Bytes for training and inference: weights, gradients, optimizer, activations, KV cache
+        (symparams.memory.Memory)."""
+        from .memory import memory
+        return memory(self, dtype, optimizer, recompute, batch, accounting, **options)
+
+    @property
+    def backward_macs(self) -> sympy.Expr:
+        """MACs of the backward pass per example: input and weight gradients (symparams.compute)."""
+        from .compute import backward_macs
+        return backward_macs(self)
+
+    @property
+    def training_macs(self) -> sympy.Expr:
+        """macs + backward_macs (symparams.compute.training_macs(net, "full") adds one more forward)."""
+        from .compute import training_macs
+        return training_macs(self)
+
+    def train_flops(self, tokens, recompute="none") -> sympy.Expr:
+        """Training FLOPs over `tokens` tokens (the first input's size per example)."""
+        from .compute import train_flops
+        return train_flops(self, tokens, recompute)
+
     def compare(self, other: "ModelResult"):
         """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""
         from .compare import compare

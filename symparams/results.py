@@ -80,6 +80,7 @@ class LayerRow:
     shared_with: str | None = None   # a later use of a shared layer: its weights are counted at the first
     blocks: tuple = ()        # the block names of those calls, parallel to `path`
     block_outputs: tuple = () # ((path, output shapes), ...): the block calls this row is the last row of
+    training: object = None   # results_types.Training: saved tensors, backward MACs, KV cache (symparams.memory)
 
     @property
     def output_shape(self):
@@ -139,6 +140,7 @@ class LayerRow:
             output_shapes=tuple(tuple(s(d) for d in shape) for shape in self.output_shapes),
             weights=tuple(wt.transform(rewrite) for wt in self.weights),
             macs=s(self.macs),
+            training=None if self.training is None else self.training.transform(rewrite),
             block_outputs=tuple((path, tuple(tuple(s(d) for d in shape) for shape in shapes))
                                 for path, shapes in self.block_outputs),
             repeat=tuple(RepeatContext(s(c.count), c.index) for c in self.repeat),

@@ -103,3 +103,60 @@ class Constraint:
         if instances is None:
             return self._holds(self.expr) is True
         return all(self._holds(e) is not None for _, e in instances)
+
+
+# ---- what a layer keeps for training (symparams.memory reads these) ----------------
+
+SAVED_KINDS = ("act", "mask", "index", "stat")
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One tensor a layer keeps for its backward pass, per example.
+    `source`: "input" (the layer's input number `input`), "output" (its own output) or "own"
+    (a tensor it makes, such as a dropout mask). `kind` sets the bytes per element:
+    "act" the activation dtype, "mask" a dropout mask, "index" int64, "stat" float statistics.
+    `core`: one of attention's s**2 tensors (selective recompute drops them).
+    `accountings`: the accountings that count it ("torch", "megatron").
+    `per_batch`: the elements are per batch, not per example (batch statistics).
+    `for_weights`: kept only for the weight gradient (a GEMM's input): not when the weights are frozen.
+    `for_input`: kept only for the input gradient: not when the input needs none."""
+    elements: sympy.Expr
+    kind: str = "act"
+    source: str = "own"
+    input: int = 0
+    core: bool = False
+    accountings: tuple = ("torch", "megatron")
+    per_batch: bool = False
+    for_weights: bool = False
+    for_input: bool = False
+
+    def transform(self, rewrite) -> "Saved":
+        return replace(self, elements=rewrite(as_expr(self.elements)))
+
+
+@dataclass(frozen=True)
+class Training:
+    """A layer's training figures, per example (symparams.memory multiplies by the batch).
+    `saved`: the tensors kept for the backward pass. Backward MACs in three parts:
+    `backward_input`, spent only when the input needs a gradient; `backward_weights`, only when
+    the weights are trainable; `backward_inner`, gradients inside the layer that either needs
+    (attention's scores and weighted sum). `kv_cache`: elements of
+    the keys and values an attention layer caches for generation. `view`: the output shares
+    the input's storage (flatten, reshape). `inputs`: the producers of the input tensors.
+    `differentiable`: False when no gradient flows to the input (embedding's integer ids)."""
+    saved: tuple = ()
+    backward_input: sympy.Expr = sympy.Integer(0)
+    backward_weights: sympy.Expr = sympy.Integer(0)
+    backward_inner: sympy.Expr = sympy.Integer(0)
+    kv_cache: sympy.Expr = sympy.Integer(0)
+    view: bool = False
+    inputs: tuple = ()
+    differentiable: bool = True
+
+    def transform(self, rewrite) -> "Training":
+        return replace(self, saved=tuple(s.transform(rewrite) for s in self.saved),
+                       backward_input=rewrite(as_expr(self.backward_input)),
+                       backward_weights=rewrite(as_expr(self.backward_weights)),
+                       backward_inner=rewrite(as_expr(self.backward_inner)),
+                       kv_cache=rewrite(as_expr(self.kv_cache)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..expressions import describe, is_expr
+from ..results_types import Saved
 from ..text import expr_text
-from .base import REQUIRED, Built, Kind, P, format_shape
+from .base import REQUIRED, Built, Kind, P, format_shape, prod, saves
 from .conv import AXES, SPATIAL
 from .core import layer
 
@@ -57,7 +58,13 @@ def _adaptive_pool(kind, rank):
                              f"size) is PyTorch's")
         out = [length if size is None else c.positive(size, "output_size")
                for length, size in zip(c.spatial, c.a.output_size)]
-        return Built(c.feature_map(out, c.channels))
+        # backward: the maximum keeps its input and an int64 argmax per output; the average its input,
+        # or nothing when every output size is 1 (PyTorch then takes a mean)
+        if kind == "max":
+            saved = (*saves(c, "input"), Saved(prod(out) * c.channels, "index"))
+        else:
+            saved = () if all(size == 1 for size in out) else saves(c, "input")
+        return Built(c.feature_map(out, c.channels), saved=saved)
     return build
 
 

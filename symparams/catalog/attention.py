@@ -18,6 +18,8 @@ counted in full, as the frameworks compute them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy
 
 from ..errors import ShapeError
@@ -25,8 +27,9 @@ from ..expressions import as_expr
 from ..results_types import Constraint
 from ..rules import check_or_keep
 from ..values import CHANNELS_FIRST, Tensor
-from .base import (ANYTHING, BOOL, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P, decide_equal,
-                   format_shape, prod, shapes_equal, w, when)
+from ..results_types import Saved
+from .base import (ANYTHING, BOOL, NUMBER, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P,
+                   decide_equal, format_shape, prod, shapes_equal, tensor_inputs, w, when)
 from .core import layer
 
 # ---- helpers -----------------------------------------------------------------
@@ -165,7 +168,8 @@ def _check_attention_bias(c, bias, scores):
                P("add_bias_kv", BOOL, False),
                P("add_zero_attn", BOOL, False),
                *_NO_EFFECT, *_PROJECTION_BIASES,
-               K("attention_bias", Optional(TENSOR), None)])
+               K("attention_bias", Optional(TENSOR), None),
+               K("dropout", NUMBER, 0)])
 def multi_head_attention(c):
     """Multi-head dot-product attention (Keras MultiHeadAttention, PyTorch nn.MultiheadAttention).
 
@@ -199,7 +203,10 @@ def multi_head_attention(c):
     MACs: T*d_q*h*key_dim + S*d_k*h*key_dim + S*d_v*h*value_dim + T*h*value_dim*out (projections)
     + T*S*h*key_dim + T*S*h*value_dim (scores and weighted sum), with T, S the products of the
     index axes; use_gate adds T*d_q*h*value_dim; add_bias_kv and add_zero_attn each add one key
-    position to S in the score and weighted-sum terms. Biases, softmax and scaling are not counted."""
+    position to S in the score and weighted-sum terms. Biases, softmax and scaling are not counted.
+
+    dropout= (on the attention probabilities) changes no parameter or MAC; it adds a mask and the
+    dropped probabilities to what training keeps (docs/MEMORY.md)."""
     a = c.a
     h = c.positive(a.num_heads, "num_heads")
     query, value, key = _tensors(c)
@@ -220,8 +227,18 @@ def multi_head_attention(c):
     shape, layout = _output(c, query, tq, out_axes)
     T, S = prod(tq), prod(tv)
     # in the torch convention the head size is E / h (checked above): figures in terms of E
-    heads = (kd, vd) if c.keras else (dq / h, dq / h)
-    return Built(shape, weights, _mha_macs(a, T, S, widths, h, *heads, prod(out_axes)), layout=layout)
+    kd, vd = (kd, vd) if c.keras else (dq / h, dq / h)
+    return Built(shape, weights, _mha_macs(a, T, S, widths, h, kd, vd, prod(out_axes)), layout=layout,
+                 **_mha_training(c, (query, value, key), (T, S), widths, (h, kd, vd), prod(out_axes)))
+
+
+def _mha_training(c, tensors, lengths, widths, heads, out) -> dict:
+    """Built's training fields: what is kept for backward, the backward MACs, the KV cache."""
+    (T, S), (dq, dk, dv), (h, kd, vd) = lengths, widths, heads
+    extra_keys = int(bool(c.a.add_bias_kv)) + int(bool(c.a.add_zero_attn))
+    sizes = _AttentionSizes(T, S + extra_keys, dq * T, dk * S, dv * S, h * kd, h * kd, h * vd, h, out)
+    return dict(saved=_attention_saved(c, *tensors, sizes, c.a.dropout), backward=_attention_backward(sizes),
+                kv_cache=S * h * (kd + vd))
 
 
 def _head_sizes(c, h):
@@ -312,6 +329,54 @@ def _check_torch_heads(c, h, kd, vd, out_axes, E):
                        convention_rule=True)
     if a.use_gate:
         c.cannot_express("PyTorch's MultiheadAttention has no gate (use_gate=true)")
+
+
+@dataclass(frozen=True)
+class _AttentionSizes:
+    """Per example: T queries over S keys (S counts added key positions), the inputs' elements,
+    the projected widths (all heads) of Q, K, V, the head count and the output width."""
+    T: object
+    S: object
+    query: object
+    key: object
+    value: object
+    q: object
+    k: object
+    v: object
+    heads: object
+    out: object
+
+
+def _attention_saved(c, query, value, key, z: _AttentionSizes, dropout) -> tuple:
+    """What attention keeps for backward (PyTorch's multi_head_attention_forward, need_weights=True, and
+    Korthikanti et al. 2022 section 4.1): its inputs, Q, K, V, the softmax output (and with dropout its
+    mask and the dropped probabilities), the output projection's input. PyTorch also keeps the scaled Q."""
+    read = tensor_inputs(c)
+    inputs = [Saved(z.query, source="input", for_weights=True)]     # the projections' inputs
+    if value is not query:
+        inputs.append(Saved(z.value, source="input", input=read.index(value), for_weights=True))
+    if key is not value:
+        inputs.append(Saved(z.key, source="input", input=read.index(key), for_weights=True))
+    scores = z.heads * z.T * z.S
+    dropped = as_expr(dropout) != 0
+    # PyTorch's self-attention projects Q, K and V into one tensor: its Q part stays kept with K and V.
+    # Otherwise Q is only read by the scaling, and PyTorch keeps the scaled copy: Megatron counts Q.
+    packed = ("torch", "megatron") if value is query and key is query else ("megatron",)
+    return (*inputs,
+            Saved(z.T * z.q, accountings=packed), Saved(z.S * z.k), Saved(z.S * z.v),
+            Saved(z.T * z.q, accountings=("torch",)),                # q * scaling, a new tensor
+            Saved(scores, core=True),                                   # softmax output
+            *((Saved(scores, "mask", core=True), Saved(scores, core=True)) if dropped else ()),
+            Saved(z.T * z.v, for_weights=True))                         # the output projection's input
+
+
+def _attention_backward(z: _AttentionSizes) -> tuple:
+    """(input, weights, inner) backward MACs: each projection's input and weight gradient cost its
+    forward; the scores and the weighted sum need two products each, whichever gradient is wanted."""
+    projections = z.query * z.q + z.key * z.k + z.value * z.v
+    output = z.T * z.v * z.out
+    core = z.T * z.S * (z.k + z.v)
+    return projections, projections + output, output + 2 * core
 
 
 def _separate_projections(bias, widths, inner, names=("q_proj", "k_proj", "v_proj", "out_proj")):
@@ -410,4 +475,16 @@ def grouped_query_attention(c):
         return _separate_projections(bias, (d, d, dk, dv), (hq * hd, hkv * hd),
                                      names=("q_proj", "k_proj", "v_proj", "o_proj"))
 
-    return Built((*tq, d), c.pick(keras, torch), macs, layout=None)
+    return Built((*tq, d), c.pick(keras, torch), macs, layout=None, **_gqa_train(c, (T, S), (d, dk, dv), (hq, hkv, hd)))
+
+
+def _gqa_train(c, lengths, widths, heads) -> dict:
+    """Built's training fields for grouped-query attention: K and V are cached at hkv heads and
+    repeated to hq heads for the scores and the weighted sum."""
+    (T, S), (d, dk, dv), (hq, hkv, hd) = lengths, widths, heads
+    sizes = _AttentionSizes(T, S, T * d, S * dk, S * dv, hq * hd, hkv * hd, hkv * hd, hq, d)
+    repeated = (Saved(S * hq * hd, accountings=("torch",)),) * 2      # K and V repeated per query group
+    inner = T * hq * hd * d + 2 * 2 * T * S * hq * hd                    # the core runs on the repeated heads
+    projections = T * d * hq * hd + S * dk * hkv * hd + S * dv * hkv * hd
+    return dict(saved=(*_attention_saved(c, *_tensors(c), sizes, 0), *repeated), kv_cache=2 * S * hkv * hd,
+                backward=(projections, projections + T * hq * hd * d, inner))

@@ -9,7 +9,7 @@ import sympy
 
 from ..errors import ArgumentError, ConventionError, ShapeError, Span
 from ..expressions import as_expr, describe, is_expr
-from ..results_types import Constraint, Weight
+from ..results_types import Constraint, Saved, Training, Weight
 from ..rules import check_or_keep
 from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
 from ..text import shape_text as format_shape  # the catalog's name for it
@@ -317,6 +317,61 @@ class Built:
     weights: Sequence[Weight] = ()
     macs: Any = 0
     layout: Any = "same"         # "same": keep the input's layout; else a layout or None
+    # training (symparams.memory; docs/MEMORY.md), per example. saved: the Saved tensors kept for
+    # the backward pass (None: the default rule, `training`); backward: (input, weights, inner)
+    # MACs (None: the default rule); kv_cache: cached key and value elements; view: the output
+    # shares the input's storage; differentiable=False: no gradient flows to the input (integer ids).
+    saved: Any = None
+    backward: Any = None
+    kv_cache: Any = 0
+    view: bool = False
+    differentiable: bool = True
+
+
+# The activations by name (Keras's activation="..." on a layer, or the activation layer):
+# which tensor each keeps. "linear" and unknown names keep none.
+ACTIVATION_KEEPS = {"relu": "output", "sigmoid": "output", "tanh": "output", "softmax": "output",
+                    "log_softmax": "output", **{n: "input" for n in (
+                        "gelu", "silu", "swish", "elu", "selu", "leaky_relu", "hard_sigmoid", "hard_swish",
+                        "relu6", "softplus", "mish")}}
+
+
+def training(built: Built, c: "Ctx") -> Training:
+    """A layer's training figures, its declaration's or the default rule's: a layer with weights
+    or multiply-adds keeps its input (a GEMM's input, needed for the weight gradient), and its
+    backward computes the input gradient and the weight gradient at the forward's cost each."""
+    has_weights = bool(built.weights)
+    macs = as_expr(built.macs)
+    saved = built.saved
+    if saved is None:
+        saved = (Saved(prod(c.shape), source="input", for_weights=True),) if has_weights or macs != 0 else ()
+    fused = getattr(c.a, "activation", None) if c.definition.activation else None
+    if fused:                    # Keras's activation="..." on the layer keeps what the activation keeps
+        if fused.lower() in ACTIVATION_KEEPS:
+            shape = built.shape[0] if isinstance(built.shape, list) else built.shape
+            saved = (*saved, Saved(prod(shape), source="output" if ACTIVATION_KEEPS[fused.lower()] == "output"
+                                   else "own"))
+    backward = built.backward
+    if backward is None:
+        backward = (macs, macs if has_weights else 0, 0)
+    return Training(tuple(saved), *(as_expr(m) for m in backward), as_expr(built.kv_cache), built.view,
+                    tuple(t.producer for t in tensor_inputs(c)), built.differentiable)
+
+
+def tensor_inputs(c: "Ctx") -> list:
+    """Every tensor a layer reads: the incoming ones, then those given by keyword (value=, key=).
+    Saved(source="input", input=N) numbers them in this order."""
+    keywords = [v for v in c.a._values.values() if isinstance(v, Tensor) and v not in c.inputs]
+    return [*c.inputs, *keywords]
+
+
+def saves(c: "Ctx", *items) -> tuple:
+    """Saved tensors by name: "input" (the input), "output" (a tensor of the input's size
+    the layer returns), "mask" (a dropout mask of the input's size)."""
+    n = prod(c.shape)
+    rules = {"input": lambda: Saved(n, source="input"), "output": lambda: Saved(n, source="output"),
+             "mask": lambda: Saved(n, "mask")}
+    return tuple(rules[item]() for item in items)
 
 
 class Args:

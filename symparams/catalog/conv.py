@@ -7,8 +7,9 @@ import sympy
 
 from ..errors import ShapeError
 from ..expressions import as_expr, describe, is_expr
+from ..results_types import Saved
 from .base import (BOOL, REQUIRED, SIZE, SIZE_TUPLE, TEXT, Built, Kind, OneOf, Optional, P, Padding, Pairs,
-                   Sizes, ceil_div, floor_div, format_shape, prod, w, when)
+                   Sizes, ceil_div, floor_div, format_shape, prod, saves, w, when)
 from .core import layer
 
 SPATIAL = {1: "1D", 2: "2D", 3: "3D"}
@@ -121,7 +122,8 @@ def _conv(rank):
         weights = c.pick(
             keras=lambda: [w("kernel", (*kernel, per_group, filters)), *when(a.use_bias, w("bias", (filters,)))],
             torch=lambda: [w("weight", (filters, per_group, *kernel)), *when(a.use_bias, w("bias", (filters,)))])
-        return Built(c.feature_map(out, filters), weights, prod(out) * prod(kernel) * per_group * filters)
+        return Built(c.feature_map(out, filters), weights, prod(out) * prod(kernel) * per_group * filters,
+                     saved=_kept_input(c, kernel, a.dilation_rate, a.padding))
     return build
 
 
@@ -143,7 +145,8 @@ def _depthwise(rank):
         weights = c.pick(
             keras=lambda: [w("kernel", (*kernel, cin, m)), *when(a.use_bias, w("bias", (cin * m,)))],
             torch=lambda: [w("weight", (cin * m, 1, *kernel)), *when(a.use_bias, w("bias", (cin * m,)))])
-        return Built(c.feature_map(out, cin * m), weights, prod(out) * prod(kernel) * cin * m)
+        return Built(c.feature_map(out, cin * m), weights, prod(out) * prod(kernel) * cin * m,
+                     saved=_kept_input(c, kernel, a.dilation_rate, a.padding))
     return build
 
 
@@ -172,9 +175,25 @@ def _separable(rank):
             torch=lambda: [w("depthwise.weight", (cin * m, 1, *kernel)),
                            w("pointwise.weight", (filters, cin * m, *ones)),
                            *when(a.use_bias, w("pointwise.bias", (filters,)))])
-        macs = prod(out) * (prod(kernel) * cin * m + cin * m * filters)
-        return Built(c.feature_map(out, filters), weights, macs)
+        depthwise, pointwise = prod(out) * prod(kernel) * cin * m, prod(out) * cin * m * filters
+        macs = depthwise + pointwise
+        # the pointwise convolution keeps its input, the depthwise one's output
+        return Built(c.feature_map(out, filters), weights, macs,
+                     saved=(*_kept_input(c, kernel, a.dilation_rate, a.padding), Saved(prod(out) * cin * m)),
+                     backward=(depthwise, macs, pointwise))   # the pointwise input gradient feeds the depthwise weights
     return build
+
+
+def _kept_input(c, kernel, dilation, padding) -> tuple:
+    """A convolution keeps its input whether or not its weights train (PyTorch's convolution_backward).
+    With padding="same" and an odd total padding on an axis (an even kernel), PyTorch pads a copy of
+    the input by one on that axis and keeps the copy instead."""
+    if padding != "same":
+        return saves(c, "input")
+    extra = [sympy.Mod(d * (k - 1), 2) for k, d in zip(kernel, dilation)]
+    if all(e == 0 for e in extra):
+        return saves(c, "input")
+    return (Saved(c.channels * prod([n + e for n, e in zip(c.spatial, extra)])),)
 
 
 def _pool(kind, rank):
@@ -196,7 +215,9 @@ def _pool(kind, rank):
         if not isinstance(a.padding, str):
             _check_pool_padding(c, kind, rank, a.pool_size, a.padding)
         out = _geometry(c, rank, a.pool_size, strides, dilation, a.padding, a.ceil_mode, pooling=True)
-        return Built(c.feature_map(out, c.channels))
+        # backward: max pooling keeps its input and the argmax of each window (int64)
+        argmax = (Saved(prod(out) * c.channels, "index"),) if kind == "max" else ()
+        return Built(c.feature_map(out, c.channels), saved=(*saves(c, "input"), *argmax))
     return build
 
 
@@ -238,9 +259,11 @@ def _global_pool(kind, rank):
     def build(c):
         """PyTorch's equivalent is AdaptiveAvgPool/AdaptiveMaxPool to size 1 (keepdims), then flatten."""
         c.need_rank(rank + 1, exact=True, what=AXES[rank])
+        # backward: the average needs no tensor; the maximum keeps its input and an int64 argmax per channel
+        saved = (*saves(c, "input"), Saved(c.channels, "index")) if kind == "max" else ()
         if c.a.keepdims:
-            return Built(c.feature_map((1,) * rank, c.channels))
-        return Built((c.channels,))
+            return Built(c.feature_map((1,) * rank, c.channels), saved=saved)
+        return Built((c.channels,), saved=saved)
     return build
 
 
@@ -305,7 +328,7 @@ def _cropping(rank):
     def build(c):
         c.need_rank(rank + 1, exact=True, what=AXES[rank])
         out = [c.positive(d - b - e, f"size after cropping {d}") for d, (b, e) in zip(c.spatial, c.a.cropping)]
-        return Built(c.feature_map(out, c.channels))
+        return Built(c.feature_map(out, c.channels), view=True)     # a slice shares the input's storage
     return build
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import sympy
 
+from ..expressions import as_expr
+from ..results_types import Saved
 from ..values import CHANNELS_FIRST
-from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, decide_equal,
-                   format_shape, prod, shapes_equal, w, when)
+from .base import (ACTIVATION_KEEPS, REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef,
+                   Optional, P, decide_equal, format_shape, prod, saves, shapes_equal, w, when)
 
 LAYERS: list[LayerDef] = []
 
@@ -52,18 +54,20 @@ def _check_tie(c, shared, d, u):
 def embedding(c):
     """A lookup table of input_dim rows: no multiply-adds."""
     table = (c.a.input_dim, c.a.output_dim)
-    return Built((*c.shape, c.a.output_dim), [w(c.pick("embeddings", "weight"), table)], 0, layout=None)
+    indices = Saved(prod(c.shape), "index", accountings=("torch",), for_weights=True)  # for the table's gradient
+    return Built((*c.shape, c.a.output_dim), [w(c.pick("embeddings", "weight"), table)], 0, layout=None,
+                 saved=(indices,), differentiable=False)
 
 
 @layer("identity", "Identity")
 def identity(c):
-    return Built(c.shape)
+    return Built(c.shape, view=True)
 
 
 @layer("flatten", "Flatten", params=[P("start_dim", SIZE, 1)])
 def flatten(c):
     start = c.axis(c.a.start_dim) if c.a.start_dim != 1 else 0
-    return Built((*c.shape[:start], prod(c.shape[start:])), layout=None)
+    return Built((*c.shape[:start], prod(c.shape[start:])), layout=None, view=True)
 
 
 @layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", SIZE_TUPLE, REQUIRED, "shape")])
@@ -82,7 +86,7 @@ def reshape(c):
         if decide_equal(known, total) is False:
             c.fail(f"{format_shape(c.shape)} ({total} values) cannot be reshaped to "
                    f"{format_shape(c.a.target_shape)} ({known} values)", "target_shape")
-    return Built(tuple(target), layout=None)
+    return Built(tuple(target), layout=None, view=True)
 
 
 @layer("permute", "Permute", params=[P("dims", SIZE_TUPLE)])
@@ -94,7 +98,7 @@ def permute(c):
     if sorted(indices) != list(range(rank)):
         c.fail(f"dims must be a permutation of 1..{rank} (the batch axis is 0; negative counts from the end), "
                f"found {format_shape(c.a.dims)}", "dims")
-    return Built(tuple(c.shape[i] for i in indices))
+    return Built(tuple(c.shape[i] for i in indices), view=True)
 
 
 @layer("repeat_vector", "RepeatVector", params=[P("n", SIZE)])
@@ -104,53 +108,84 @@ def repeat_vector(c):
 
 
 # ---- activations: element-wise, no parameters, no multiply-adds ------------------
+# `keeps`: what the backward pass needs (PyTorch's derivatives.yaml, measured in
+# tests/oracle/test_live_memory.py): the output for ReLU, sigmoid, tanh and the softmaxes,
+# the input for the others.
 
-def _elementwise(name, *aliases, params=()):
+def _elementwise(name, *aliases, params=(), keeps=()):
     @layer(name, *aliases, params=params)
     def build(c):
-        return Built(c.shape)
+        return Built(c.shape, saved=saves(c, *keeps))
     return build
 
 
 _elementwise("relu", "ReLU", params=[P("max_value", Optional(NUMBER), None), P("negative_slope", NUMBER, 0),
-                                     P("threshold", NUMBER, 0)])
-_elementwise("sigmoid", "Sigmoid")
-_elementwise("tanh", "Tanh")
-_elementwise("softmax", "Softmax", params=[P("axis", SIZE, -1, "dim")])
-_elementwise("log_softmax", "LogSoftmax", params=[P("axis", SIZE, -1, "dim")])
-_elementwise("gelu", "GELU")
-_elementwise("silu", "SiLU", "swish")
-_elementwise("elu", "ELU", params=[P("alpha", NUMBER, 1)])
-_elementwise("selu", "SELU")
-_elementwise("leaky_relu", "LeakyReLU", params=[P("negative_slope", NUMBER, sympy.Rational(3, 10), "alpha")])
-_elementwise("hard_sigmoid", "Hardsigmoid")
-_elementwise("hard_swish", "Hardswish")
-_elementwise("relu6", "ReLU6")
-_elementwise("softplus", "Softplus")
-_elementwise("mish", "Mish")
-_elementwise("activation", "Activation", params=[P("activation", TEXT)])
+                                     P("threshold", NUMBER, 0)], keeps=["output"])
+_elementwise("sigmoid", "Sigmoid", keeps=["output"])
+_elementwise("tanh", "Tanh", keeps=["output"])
+_elementwise("softmax", "Softmax", params=[P("axis", SIZE, -1, "dim")], keeps=["output"])
+_elementwise("log_softmax", "LogSoftmax", params=[P("axis", SIZE, -1, "dim")], keeps=["output"])
+_elementwise("gelu", "GELU", keeps=["input"])
+_elementwise("silu", "SiLU", "swish", keeps=["input"])
+_elementwise("elu", "ELU", params=[P("alpha", NUMBER, 1)], keeps=["input"])
+_elementwise("selu", "SELU", keeps=["input"])
+_elementwise("leaky_relu", "LeakyReLU", params=[P("negative_slope", NUMBER, sympy.Rational(3, 10), "alpha")],
+             keeps=["input"])
+_elementwise("hard_sigmoid", "Hardsigmoid", keeps=["input"])
+_elementwise("hard_swish", "Hardswish", keeps=["input"])
+_elementwise("relu6", "ReLU6", keeps=["input"])
+_elementwise("softplus", "Softplus", keeps=["input"])
+_elementwise("mish", "Mish", keeps=["input"])
+
+@layer("activation", "Activation", params=[P("activation", TEXT)])
+def activation(c):
+    keep = ACTIVATION_KEEPS.get(c.a.activation.lower())
+    return Built(c.shape, saved=saves(c, keep) if keep else ())
+
 
 # ---- regularization: shape-preserving, no parameters -------------------------------
+# Training keeps a mask per dropped element (per channel for the spatial ones); rate 0
+# keeps nothing (PyTorch returns the input).
 
-_elementwise("dropout", "Dropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout1d", "SpatialDropout1D", "Dropout1d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout2d", "SpatialDropout2D", "Dropout2d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout3d", "SpatialDropout3D", "Dropout3d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("gaussian_dropout", "GaussianDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+def _dropout(name, *aliases, keeps="mask"):
+    """keeps: "mask" (PyTorch's dropout: a bool mask on CUDA, a tensor of the dtype on CPU),
+    "noise" (a tensor of the dtype the input was multiplied by) or "channel" (one noise value
+    per channel: the spatial dropouts)."""
+    @layer(name, *aliases, params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+    def build(c):
+        if as_expr(c.a.rate) == 0:
+            return Built(c.shape, saved=())
+        kept = {"mask": lambda: saves(c, "mask"), "noise": lambda: (Saved(prod(c.shape)),),
+                "channel": lambda: (Saved(c.channels, accountings=("torch",)),)}[keeps]
+        return Built(c.shape, saved=kept())
+    return build
+
+
+_dropout("dropout", "Dropout")
+_dropout("spatial_dropout1d", "SpatialDropout1D", "Dropout1d", keeps="channel")
+_dropout("spatial_dropout2d", "SpatialDropout2D", "Dropout2d", keeps="channel")
+_dropout("spatial_dropout3d", "SpatialDropout3D", "Dropout3d", keeps="channel")
+_dropout("gaussian_dropout", "GaussianDropout", keeps="noise")
 _elementwise("gaussian_noise", "GaussianNoise", params=[P("stddev", NUMBER)])
-_elementwise("alpha_dropout", "AlphaDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_dropout("alpha_dropout", "AlphaDropout", keeps="noise")
 
 
 # ---- merge layers: the incoming tensor first, then the tensor arguments -------------
 
-def _elementwise_merge(name, *aliases, exactly=None):
+def _elementwise_merge(name, *aliases, exactly=None, keeps_inputs=False):
+    """keeps_inputs: each product (or comparison) of two tensors keeps both for the backward
+    pass; n tensors take n - 1 of them, so n - 2 intermediate results are kept too."""
     @layer(name, *aliases, inputs="many")
     def build(c):
         if len(c.inputs) < 2 or (exactly and len(c.inputs) != exactly):
             wanted = f"exactly {exactly}" if exactly else "at least 2"
             c.fail(f"needs {wanted} tensors (the incoming one and the arguments), found {len(c.inputs)}")
-        return Built(_broadcast(c, [t.shape for t in c.inputs], f"cannot {name} tensors of shapes"),
-                     layout=_merged_layout(c))
+        shape = _broadcast(c, [t.shape for t in c.inputs], f"cannot {name} tensors of shapes")
+        saved = ()
+        if keeps_inputs:
+            saved = (*(Saved(prod(t.shape), source="input", input=i) for i, t in enumerate(c.inputs)),
+                     *(Saved(prod(shape)) for _ in c.inputs[2:]))
+        return Built(shape, layout=_merged_layout(c), saved=saved)
     return build
 
 
@@ -179,10 +214,10 @@ def _broadcast(c, shapes, what):
 
 _elementwise_merge("add", "Add")
 _elementwise_merge("subtract", "Subtract", exactly=2)
-_elementwise_merge("multiply", "Multiply")
+_elementwise_merge("multiply", "Multiply", keeps_inputs=True)
 _elementwise_merge("average", "Average")
-_elementwise_merge("maximum", "Maximum")
-_elementwise_merge("minimum", "Minimum")
+_elementwise_merge("maximum", "Maximum", keeps_inputs=True)
+_elementwise_merge("minimum", "Minimum", keeps_inputs=True)
 
 
 @layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(SIZE), None, "dim")])
@@ -209,7 +244,7 @@ def concatenate(c):
         c.same_shapes([rest_a, rest_b], f"cannot concatenate {format_shape(c.shape)} and "
                                         f"{format_shape(t.shape)} on axis {index + 1}: the other axes differ")
     joined = sympy.Add(*[t.shape[index] for t in c.inputs])
-    return Built(c.shape[:index] + (joined,) + c.shape[index + 1:], layout=layout)
+    return Built(c.shape[:index] + (joined,) + c.shape[index + 1:], layout=layout, saved=())
 
 
 def _shape_error():

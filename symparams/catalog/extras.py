@@ -4,7 +4,8 @@ from __future__ import annotations
 import sympy
 
 from ..results_types import Constraint
-from .base import BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape, w
+from .base import (BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape,
+                   saves, w)
 from .core import layer
 
 
@@ -70,12 +71,13 @@ def prelu(c):
     sizes = list(shape)
     if c.a.num_parameters is not None and unshared:
         sizes[index] = c.a.num_parameters
+    keep = saves(c, "input")      # both gradients read the input (PyTorch's _prelu_kernel_backward)
     if c.keras:
-        return Built(shape, [w("alpha", tuple(d if i in unshared else 1 for i, d in enumerate(sizes)))])
+        return Built(shape, [w("alpha", tuple(d if i in unshared else 1 for i, d in enumerate(sizes)))], saved=keep)
     if not unshared:
-        return Built(shape, [w("weight", (1,))])
+        return Built(shape, [w("weight", (1,))], saved=keep)
     if unshared == {index}:
-        return Built(shape, [w("weight", (sizes[index],))])
+        return Built(shape, [w("weight", (sizes[index],))], saved=keep)
     kept = ", ".join(str(i + 1) for i in sorted(unshared))
     c.cannot_express(f"nn.PReLU has one weight or one per channel (axis {index + 1}); shared_axes="
                      f"{format_shape(c.a.shared_axes)} keeps one alpha per element along axes {kept}")

@@ -14,4 +14,5 @@ def parameter(c):
     (it is not converted between layouts) and the tensor is layout-free: a merge gives it
     the layout of the tensor it meets (see the merge layers in core.py). No MACs."""
     shape = tuple(c.positive(d, "a parameter size") for d in c.a.shape)
-    return Built(shape, [w(c.layer_name, shape)], 0, layout=None)
+    # training: it reads no input, keeps nothing, and its gradient is a sum (no MACs)
+    return Built(shape, [w(c.layer_name, shape)], 0, layout=None, saved=(), differentiable=False)

@@ -1,7 +1,21 @@
 """Normalization layers."""
 from __future__ import annotations
 
-from .base import BOOL, SIZE, Built, OneOf, Optional, P, SIZE_TUPLE, w, when
+from ..results_types import Saved
+from .base import BOOL, SIZE, Built, OneOf, Optional, P, SIZE_TUPLE, prod, saves, w, when
+
+
+def _keeps(c, statistics, normalized=False, per_batch=False):
+    """What a normalization keeps for backward: its input, and (PyTorch only: Megatron counts
+    the input) `statistics` values per example (per batch for batch_norm), a mean and a
+    reciprocal deviation per normalized group; `normalized`: also the normalized input
+    (RMSNorm's x * rstd)."""
+    if normalized:      # RMSNorm is composed of small operations: each keeps what its own gradients need
+        return (Saved(prod(c.shape), source="input", for_input=True),
+                Saved(statistics, "stat", accountings=("torch",), for_input=True),
+                Saved(prod(c.shape), accountings=("torch",), for_weights=True))
+    stats = Saved(statistics, "stat", accountings=("torch",), per_batch=per_batch)
+    return (*saves(c, "input"), stats)
 from .core import layer
 
 
@@ -53,7 +67,8 @@ def batch_norm(c):
         return [*when(center, w("weight", (n,)), w("bias", (n,))),
                 *when(a.track_running_stats, w("running_mean", (n,), False, True), w("running_var", (n,), False, True),
                       w("num_batches_tracked", (), False, True))]
-    return Built(c.shape, c.pick(keras, torch))
+    # the batch's mean and 1/std per channel: 2*n values whatever the batch
+    return Built(c.shape, c.pick(keras, torch), saved=_keeps(c, 2 * n, per_batch=True))
 
 
 @layer("layer_norm", "LayerNormalization", "LayerNorm", input_size=lambda c: c.features,
@@ -78,7 +93,7 @@ def layer_norm(c):
             c.cannot_express("PyTorch's LayerNorm has no bias without a weight (center=true, scale=false)")
         return [*when(scale, w("weight", shape)), *when(center, w("bias", shape))]
     weights = c.pick(lambda: [*when(scale, w("gamma", shape)), *when(center, w("beta", shape))], torch)
-    return Built(c.shape, weights)
+    return Built(c.shape, weights, saved=_keeps(c, 2 * prod(c.shape) / prod(shape)))
 
 
 @layer("group_norm", "GroupNormalization", "GroupNorm", input_size=_normalized_size,
@@ -99,7 +114,7 @@ def group_norm(c):
             c.cannot_express("PyTorch's GroupNorm affine= adds both weight and bias or neither")
         return when(center, w("weight", (n,)), w("bias", (n,)))
     weights = c.pick(lambda: [*when(scale, w("gamma", (n,))), *when(center, w("beta", (n,)))], torch)
-    return Built(c.shape, weights)
+    return Built(c.shape, weights, saved=_keeps(c, 2 * a.groups))
 
 
 @layer("rms_norm", "RMSNormalization", "RMSNorm", input_size=lambda c: c.features,
@@ -108,8 +123,9 @@ def group_norm(c):
 def rms_norm(c):
     """One scale per element of the normalized axes: Keras `scale`, PyTorch `weight`."""
     shape = _norm_axis_sizes(c, c.a.axis)
+    rows = prod(c.shape) / prod(shape)
     if not c.a.elementwise_affine:
         if c.keras:
             c.cannot_express("Keras's RMSNormalization always has its scale")
-        return Built(c.shape, [])
-    return Built(c.shape, [w(c.pick("scale", "weight"), shape)])
+        return Built(c.shape, [], saved=_keeps(c, rows))      # (recorded only when the input needs a gradient)
+    return Built(c.shape, [w(c.pick("scale", "weight"), shape)], saved=_keeps(c, rows, normalized=True))

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sympy
 
-from .base import BOOL, REQUIRED, SIZE, Built, K, Optional, P, Padding, Sizes, prod, w, when
+from .base import BOOL, REQUIRED, SIZE, Built, K, Optional, P, Padding, Sizes, prod, saves, w, when
 from .conv import AXES, SPATIAL
 from .core import layer
 
@@ -188,7 +188,7 @@ def _conv_transpose(rank):
             keras=lambda: [w("kernel", (*kernel, filters, cin)), *when(a.use_bias, w("bias", (filters,)))],
             torch=lambda: [w("weight", (cin, out_per_group, *kernel)), *when(a.use_bias, w("bias", (filters,)))])
         macs = prod(c.spatial) * prod(kernel) * per_group * filters
-        return Built(c.feature_map(out, filters), weights, macs)
+        return Built(c.feature_map(out, filters), weights, macs, saved=saves(c, "input"))
     return build
 
 

@@ -3,7 +3,7 @@ Modules are imported only when needed, so `symparams --help` stays fast."""
 from importlib import import_module
 from keyword import iskeyword
 
-COMMANDS = ("summary", "eval", "solve", "algebra", "compare", "sweep", "repl", "plot", "import", "check")
+COMMANDS = ("summary", "eval", "solve", "algebra", "compare", "sweep", "repl", "plot", "memory", "import", "check")
 
 
 def load(name):

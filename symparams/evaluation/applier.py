@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import limits
-from ..catalog.base import Ctx
+from ..catalog.base import Ctx, training as catalog_training
 from ..errors import ArgumentError, LimitError, ShapeError
 from ..expressions import as_expr, is_expr
 from ..sizes import decide_equal, shapes_equal
@@ -42,7 +42,8 @@ class LayerApplier:
         shapes = built.shape if isinstance(built.shape, list) else [built.shape]
         outputs = [Tensor(tuple(s), layout, ctx.layer_name) for s in shapes]
         self.recorder.add_row(self.recorder.row(ctx.layer_name, layer.name, outputs, built.weights,
-                                                as_expr(built.macs), span, weight_repeat=weight_context))
+                                                as_expr(built.macs), span, weight_repeat=weight_context,
+                                                training=catalog_training(built, ctx)))
         return outputs
 
     def apply_shared(self, shared: SharedLayer, x, span) -> Tensor:

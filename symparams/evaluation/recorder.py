@@ -67,10 +67,10 @@ class Recorder:
             row = replace(row, blocks=self.blocks)
         self.rows.append(row)
 
-    def row(self, name, kind, outputs, weights, macs, span, weight_repeat=None) -> LayerRow:
+    def row(self, name, kind, outputs, weights, macs, span, weight_repeat=None, training=None) -> LayerRow:
         """A row placed where the run is now: its block path and enclosing repeats."""
         return LayerRow(name, kind, tuple(self.shape(t) for t in outputs), tuple(weights), macs, self.path,
-                        tuple(self.repeat_stack), span, weight_repeat=weight_repeat)
+                        tuple(self.repeat_stack), span, weight_repeat=weight_repeat, training=training)
 
     def rewrite_rows(self, start: int, rewrite):
         """Rows from `start` on with `rewrite` applied to every size (a stage's pass)."""
