@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy
 
 from ..values import CHANNELS_FIRST
-from .base import (REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, decide_equal,
+from .base import (ACTIVATION, INDEX, INDEX_TUPLE, RATE, REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, P, decide_equal,
                    format_shape, prod, shapes_equal, w, when)
 
 LAYERS: list[LayerDef] = []
@@ -60,13 +60,13 @@ def identity(c):
     return Built(c.shape)
 
 
-@layer("flatten", "Flatten", params=[P("start_dim", SIZE, 1)])
+@layer("flatten", "Flatten", params=[P("start_dim", INDEX, 1)])
 def flatten(c):
     start = c.axis(c.a.start_dim) if c.a.start_dim != 1 else 0
     return Built((*c.shape[:start], prod(c.shape[start:])), layout=None)
 
 
-@layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", SIZE_TUPLE, REQUIRED, "shape")])
+@layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", INDEX_TUPLE, REQUIRED, "shape")])
 def reshape(c):
     target = list(c.a.target_shape)
     unknown = [i for i, d in enumerate(target) if d == -1]
@@ -116,8 +116,8 @@ _elementwise("relu", "ReLU", params=[P("max_value", Optional(NUMBER), None), P("
                                      P("threshold", NUMBER, 0)])
 _elementwise("sigmoid", "Sigmoid")
 _elementwise("tanh", "Tanh")
-_elementwise("softmax", "Softmax", params=[P("axis", SIZE, -1, "dim")])
-_elementwise("log_softmax", "LogSoftmax", params=[P("axis", SIZE, -1, "dim")])
+_elementwise("softmax", "Softmax", params=[P("axis", INDEX, -1, "dim")])
+_elementwise("log_softmax", "LogSoftmax", params=[P("axis", INDEX, -1, "dim")])
 _elementwise("gelu", "GELU")
 _elementwise("silu", "SiLU", "swish")
 _elementwise("elu", "ELU", params=[P("alpha", NUMBER, 1)])
@@ -128,17 +128,17 @@ _elementwise("hard_swish", "Hardswish")
 _elementwise("relu6", "ReLU6")
 _elementwise("softplus", "Softplus")
 _elementwise("mish", "Mish")
-_elementwise("activation", "Activation", params=[P("activation", TEXT)])
+_elementwise("activation", "Activation", params=[P("activation", ACTIVATION)])
 
 # ---- regularization: shape-preserving, no parameters -------------------------------
 
-_elementwise("dropout", "Dropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout1d", "SpatialDropout1D", "Dropout1d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout2d", "SpatialDropout2D", "Dropout2d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("spatial_dropout3d", "SpatialDropout3D", "Dropout3d", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
-_elementwise("gaussian_dropout", "GaussianDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("dropout", "Dropout", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout1d", "SpatialDropout1D", "Dropout1d", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout2d", "SpatialDropout2D", "Dropout2d", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
+_elementwise("spatial_dropout3d", "SpatialDropout3D", "Dropout3d", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
+_elementwise("gaussian_dropout", "GaussianDropout", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
 _elementwise("gaussian_noise", "GaussianNoise", params=[P("stddev", NUMBER)])
-_elementwise("alpha_dropout", "AlphaDropout", params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+_elementwise("alpha_dropout", "AlphaDropout", params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
 
 
 # ---- merge layers: the incoming tensor first, then the tensor arguments -------------
@@ -185,7 +185,7 @@ _elementwise_merge("maximum", "Maximum")
 _elementwise_merge("minimum", "Minimum")
 
 
-@layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(SIZE), None, "dim")])
+@layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(INDEX), None, "dim")])
 def concatenate(c):
     """Joins along `axis` (batch axis = 0); by default the channel axis of the layout."""
     if len(c.inputs) < 2:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sympy
 
 from ..results_types import Constraint
-from .base import BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape, w
+from .base import INDEX_TUPLE, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape, w
 from .core import layer
 
 
@@ -35,7 +35,7 @@ def _unshared_from_count(c, n, index):
 
 
 @layer("prelu", "PReLU",
-       params=[K("shared_axes", Optional(SIZE_TUPLE), None),
+       params=[K("shared_axes", Optional(INDEX_TUPLE), None),
                K("num_parameters", Optional(SIZE), None),
                K("init", NUMBER, sympy.Rational(1, 4))])
 def prelu(c):
