@@ -4,7 +4,7 @@ occurs, its total and its share of the model's parameters."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -23,6 +23,8 @@ class BreakdownRow:
     macs: sympy.Expr
     share: sympy.Expr       # params / the model's params
     layers: tuple           # the layer names the row gathers
+    active_one: sympy.Expr = sympy.Integer(0)   # active params (a mixture of experts: top-k) of one instance
+    active: sympy.Expr = sympy.Integer(0)       # ... of all instances
 
     @property
     def percent(self) -> float | None:
@@ -61,19 +63,24 @@ def _groups(rows):
     return merged
 
 
-def _figures(members, ctx):
-    """(params of one instance, params in all, MACs of one, MACs in all)."""
+def _weight_figures(members, ctx, figure):
+    """(one instance, all instances) of a weight figure (params, active_params)."""
     per, once = [], []
     for row in members:
         contexts = row.weight_contexts
         if contexts is None:
             continue
         if ctx is not None and contexts and contexts[0] == ctx:
-            per.append(aggregate(row.params, contexts[1:]))
+            per.append(aggregate(getattr(row, figure), contexts[1:]))
         else:
-            once.append(aggregate(row.params, contexts))
-    params_one = sympy.Add(*per) + sympy.Add(*once)
-    params = (aggregate(sympy.Add(*per), (ctx,)) if ctx is not None else sympy.Add(*per)) + sympy.Add(*once)
+            once.append(aggregate(getattr(row, figure), contexts))
+    one = sympy.Add(*per) + sympy.Add(*once)
+    return one, (aggregate(sympy.Add(*per), (ctx,)) if ctx is not None else sympy.Add(*per)) + sympy.Add(*once)
+
+
+def _figures(members, ctx):
+    """(params of one instance, params in all, MACs of one, MACs in all)."""
+    params_one, params = _weight_figures(members, ctx, "params")
     macs_one = sympy.Add(*[aggregate(r.macs, r.repeat[1:] if ctx is not None else r.repeat) for r in members])
     macs = aggregate(macs_one, (ctx,)) if ctx is not None else macs_one
     return params_one, params, macs_one, macs
@@ -99,6 +106,7 @@ def breakdown(net) -> list[BreakdownRow]:
     out = []
     for kind, label, ctx, members, labels in _groups(net.layers):
         p1, p, m1, m = _figures(members, ctx)
+        a1, a = (tidy(e) for e in _weight_figures(members, ctx, "active_params"))
         if ctx is not None:
             kind, count = "repeat", ctx.count
             names = list(dict.fromkeys(_SUFFIX.sub("", name) for name in labels))
@@ -116,13 +124,13 @@ def breakdown(net) -> list[BreakdownRow]:
             prev = out[-1][1]
             n = prev.count + 1
             out[-1] = ((kind, base, typ), BreakdownRow(base, kind, n, p1, tidy(n * p1), m1, tidy(n * m1), 0,
-                                                       prev.layers + tuple(r.name for r in members)))
+                                                       prev.layers + tuple(r.name for r in members),
+                                                       a1, tidy(n * a1)))
             continue
-        row = BreakdownRow(label, kind, count, p1, tidy(p), m1, tidy(m), 0, tuple(r.name for r in members))
+        row = BreakdownRow(label, kind, count, p1, tidy(p), m1, tidy(m), 0, tuple(r.name for r in members), a1, a)
         out.append(((kind, base, typ), row))
     rows = []
     for _, row in out:
         share = sympy.Integer(0) if total == 0 else row.params / (total if total.is_number else tidy(total))
-        rows.append(BreakdownRow(row.label, row.kind, row.count, row.params_one, row.params, row.macs_one,
-                                 row.macs, share, row.layers))
+        rows.append(replace(row, share=share))
     return rows

@@ -49,12 +49,13 @@ def main(argv=None) -> int:
     except MemoryError:
         print("symparams: error: out of memory evaluating the input", file=sys.stderr)
         return 1
+    out, status = out if isinstance(out, tuple) else (out, 0)   # (text, exit status): check's verdict
     try:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         pass
-    return 0
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,7 @@ class Evaluator:
         self.layers = LayerApplier(convention, self.recorder)
         self.repeats = RepeatRunner(self.scope, self.recorder, self.exec_body)
         self.blocks = BlockCaller(self.scope, self.recorder, self.exec_body)
+        self.layers.build_block = lambda spec, x: self.blocks.run_as_value(spec, x, x.layout or self.file_layout)
 
     @property
     def used_values(self) -> set:

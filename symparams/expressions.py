@@ -10,7 +10,7 @@ from sympy import Integer, Rational
 
 from . import ast, limits
 from .errors import ArgumentError, LimitError
-from .values import LayerSpec, SharedLayer, Tensor
+from .values import BlockSpec, LayerSpec, SharedLayer, Tensor
 
 LITERALS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
 FUNCTIONS = ("floor", "ceil", "min", "max", "sqrt", "log", "exp", "shape")
@@ -30,10 +30,12 @@ def describe(value) -> str:
         return "a tuple"
     if isinstance(value, Tensor):
         return "a tensor"
+    if isinstance(value, LayerSpec):
+        return f"a layer call ({value.definition.name})"
+    if isinstance(value, BlockSpec):
+        return f"a block call ({value.definition.name})"
     if isinstance(value, sympy.Basic):
         return "a number" if value.is_number else "an expression"
-    if isinstance(value, LayerSpec):
-        return f"the layer {value.definition.name}"
     if isinstance(value, SharedLayer):
         return f"the shared layer {value.name}"
     return "a value of another kind"

@@ -6,7 +6,7 @@ from .errors import ChoiceError
 
 # name -> title, in the order a summary lists them
 FIGURES = {"params": "Params", "trainable": "Trainable", "non_trainable": "Non-trainable",
-           "buffers": "Buffers", "macs": "MACs", "flops": "FLOPs"}
+           "buffers": "Buffers", "active_params": "Active params", "macs": "MACs", "flops": "FLOPs"}
 
 
 def check_figure(name, allowed=tuple(FIGURES)) -> str:
@@ -18,10 +18,13 @@ def check_figure(name, allowed=tuple(FIGURES)) -> str:
     return name
 
 
-def totals(convention: str) -> list[tuple[str, str]]:
-    """(label, figure) of the totals under a summary table; PyTorch's buffers only for torch."""
+def totals(convention: str, active: bool = False) -> list[tuple[str, str]]:
+    """(label, figure) of the totals under a summary table; PyTorch's buffers only for torch;
+    active params when `active` (a model with experts: otherwise they equal params)."""
     shown = [("Total params", "params"), ("Trainable params", "trainable"),
              ("Non-trainable params", "non_trainable")]
+    if active:
+        shown.append(("Active params", "active_params"))
     if convention == "torch":
         shown.append(("Buffers", "buffers"))
     return shown + [("MACs", "macs")]

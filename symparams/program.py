@@ -166,6 +166,7 @@ class LayerResult:
     trainable = property(lambda self: self.model.trainable)
     non_trainable = property(lambda self: self.model.non_trainable)
     buffers = property(lambda self: self.model.buffers)
+    active_params = property(lambda self: self.model.active_params)
     macs = property(lambda self: self.model.macs)
     flops = property(lambda self: self.model.flops)
 

@@ -103,6 +103,12 @@ class LayerRow:
         return factored(sympy.Add(*[wt.size for wt in self.weights if wt.buffer]))
 
     @property
+    def active_params(self) -> sympy.Expr:
+        """The parameters one token uses: params, except that a mixture of experts counts
+        its router, its top-k experts and its shared experts only."""
+        return factored(sympy.Add(*[wt.active_size for wt in self.weights if not wt.buffer]))
+
+    @property
     def flops(self) -> sympy.Expr:
         return 2 * self.macs
 
@@ -196,6 +202,10 @@ class ModelResult:
     @cached_property
     def buffers(self) -> sympy.Expr:
         return self._total("buffers", lambda row: row.weight_contexts)
+
+    @cached_property
+    def active_params(self) -> sympy.Expr:
+        return self._total("active_params", lambda row: row.weight_contexts)
 
     @cached_property
     def macs(self) -> sympy.Expr:

@@ -13,11 +13,17 @@ from .expressions import as_expr
 @dataclass(frozen=True)
 class Weight:
     """One weight as the framework names it. `buffer` marks PyTorch buffers
-    (running statistics): not parameters, reported apart as `buffers`."""
+    (running statistics): not parameters, reported apart as `buffers`. `active` is how many
+    of its values one token uses (a mixture of experts' stacked experts: k of E); None: all."""
     name: str
     shape: tuple
     trainable: bool = True
     buffer: bool = False
+    active: object = None
+
+    @property
+    def active_size(self) -> sympy.Expr:
+        return self.size if self.active is None else as_expr(self.active)
 
     @property
     def size(self) -> sympy.Expr:
@@ -25,7 +31,8 @@ class Weight:
 
     def transform(self, rewrite) -> "Weight":
         """The weight with `rewrite` applied to each dimension."""
-        return replace(self, shape=tuple(rewrite(as_expr(d)) for d in self.shape))
+        return replace(self, shape=tuple(rewrite(as_expr(d)) for d in self.shape),
+                       active=None if self.active is None else rewrite(as_expr(self.active)))
 
 
 _ATTRIBUTE = {"positive": "is_positive", "integer": "is_integer", "nonnegative": "is_nonnegative"}

@@ -43,6 +43,15 @@ class LayerSpec:
     written: str | None = None   # the name the call used: its positional order follows that framework
 
 
+@dataclass(frozen=True)
+class BlockSpec:
+    """A block call used as a value, e.g. the `SwiGLU(d, ff)` in `moe(SwiGLU(d, ff), experts=8, top_k=2)`."""
+    definition: Any  # ast.Definition
+    args: tuple[ArgValue, ...]
+    span: Span
+    name_span: Span
+
+
 @dataclass(frozen=True, eq=False)
 class SharedLayer:
     """`let NAME = LAYERCALL`: built on first use, its weights counted once. Each `let`

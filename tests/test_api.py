@@ -94,5 +94,5 @@ def test_repr_is_short():
 ])
 def test_an_unknown_figure_name_is_refused_with_the_known_ones(call):
     net = symparams.parse("model M(L, d):\n    input (d,)\n    repeat L: dense(d)\n").model()
-    with pytest.raises(ValueError, match="choose from params, trainable, non_trainable, buffers, macs, flops"):
+    with pytest.raises(ValueError, match="choose from params, trainable, non_trainable, buffers, active_params, macs, flops"):
         call(net)

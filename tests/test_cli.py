@@ -41,7 +41,7 @@ def test_summary_json_has_exactly_the_documented_keys():
     data = json.loads(out)
     assert code == 0
     assert list(data) == ["model", "convention", "symbols", "params", "trainable", "non_trainable", "buffers",
-                          "macs", "output_shape", "layers"]
+                          "active_params", "macs", "output_shape", "layers"]
     assert data["symbols"] == ["C", "H", "W", "f", "k", "n"]
     assert data["params"] == "f*(C*k**2 + 1) + n*(f*k**2 + 1)"
     assert data["output_shape"] == ["H - 2*k + 2", "W - 2*k + 2", "n"]

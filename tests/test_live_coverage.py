@@ -45,6 +45,9 @@ PENDING: dict[str, str] = {
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     **{(layer, f"{part}_bias"): "i12-layers" for layer in ("multi_head_attention", "grouped_query_attention")
        for part in ("query", "key", "value", "output", "attention")},
+    # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
+    # seq2seq); the recurrent generators need a second input to write it for every layer.
+    **{(layer, "initial_state"): "i12-lang" for layer in ("lstm", "gru", "simple_rnn")},
 }
 
 

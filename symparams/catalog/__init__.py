@@ -1,7 +1,8 @@
 """The layer catalog: every layer declared once, found by its name or a class alias."""
 from __future__ import annotations
 
-from . import adaptive, attention, conv, extras, learned, norm, recurrent, transpose  # noqa: F401  (each registers its layers)
+from . import (adaptive, attention, buffers, conv, experts, extras, learned, lora, norm,  # noqa: F401
+               recurrent, transpose)  # (each registers its layers)
 from .base import LayerDef
 from .core import LAYERS
 

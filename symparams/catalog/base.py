@@ -15,7 +15,7 @@ from ..rules import check_or_keep
 from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
 from ..text import expr_text
 from ..text import shape_text as format_shape  # the catalog's name for it
-from ..values import CHANNELS_FIRST, LayerSpec, SharedLayer, Tensor
+from ..values import CHANNELS_FIRST, BlockSpec, LayerSpec, SharedLayer, Tensor
 
 REQUIRED = object()
 
@@ -307,6 +307,7 @@ INDEX = _Scalar(rules.INDEX, "an integer")
 SIZE_TUPLE = _Tuple(rules.SIZE, "a tuple of sizes")
 INDEX_TUPLE = _Tuple(rules.INDEX, "a tuple of integers")
 LAYER = _Instance(LayerSpec, "a layer call such as lstm(16)")
+BLOCK = _Instance(BlockSpec, "a block call such as SwiGLU(d, ff)")
 TENSOR = _Instance(Tensor, "a tensor name")
 TENSORS = _Tensors()
 SHARED = _Instance(SharedLayer, "the name of a shared layer (declared with let)")
@@ -351,7 +352,7 @@ NO_EFFECT_KEYWORDS = frozenset("""
     padding_mode epsilon eps momentum interpolation align_corners inplace return_indices
     count_include_pad divisor_override synchronized renorm renorm_clipping renorm_momentum
     unit_forget_bias recurrent_activation dropout recurrent_dropout go_backwards stateful
-    unroll use_cudnn mask_zero sparse lora_rank lora_alpha input_length max_norm norm_type
+    unroll use_cudnn mask_zero sparse lora_alpha input_length max_norm norm_type
     scale_grad_by_freq padding_idx negative_slope approximate batch_first noise_shape
     """.split())
 

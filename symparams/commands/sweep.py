@@ -17,7 +17,7 @@ def add_arguments(parser):
     parser.add_argument("--skip-invalid", action="store_true",
                         help="drop the points that break a size rule (counted) instead of stopping at the first")
     parser.add_argument("--of", default="params,macs", metavar="FIGURES",
-                        help="comma-separated figures (params, trainable, non_trainable, buffers, macs, flops)")
+                        help="comma-separated figures (params, trainable, non_trainable, buffers, active_params, macs, flops)")
 
 
 def run(args) -> str:

@@ -9,7 +9,7 @@ from ..catalog.base import Ctx
 from ..errors import ArgumentError, LimitError, ShapeError
 from ..expressions import as_expr, is_expr
 from ..sizes import decide_equal, shapes_equal
-from ..values import LayerSpec, SharedLayer, Tensor
+from ..values import BlockSpec, LayerSpec, SharedLayer, Tensor
 from .binding import bind_layer, check_merge_arguments
 from .recorder import Recorder
 
@@ -19,6 +19,7 @@ class LayerApplier:
         self.convention = convention
         self.recorder = recorder
         self._first_weights: dict[SharedLayer, tuple] = {}    # each shared layer's weights at its first use
+        self.build_block = None     # build_block(spec, x) -> Built: a block call given as a value (BlockCaller's)
 
     def apply(self, layer, args, x, span, name_span, shared_as: str | None = None, weight_context=None,
               written: str | None = None) -> list[Tensor]:
@@ -62,9 +63,12 @@ class LayerApplier:
         rows[-1] = rows[-1].without_weights(shared_with=shared.name)
         return out
 
-    def _build_nested(self, spec: LayerSpec, x: Tensor, layer_name: str):
+    def _build_nested(self, spec, x: Tensor, layer_name: str):
         """Build a layer given as a value (the `lstm(16)` of `bidirectional(lstm(16))`) on x,
-        without adding a row: the wrapper reports it. Returns (Built, Ctx)."""
+        without adding a row: the wrapper reports it. Returns (Built, Ctx); a block call
+        (BlockSpec, moe's expert) returns (Built, None)."""
+        if isinstance(spec, BlockSpec):
+            return self.build_block(spec, x), None
         return self._build(spec.definition, spec.args, x, spec.span, lambda bound: layer_name, spec.written)
 
     def _build(self, layer, args, x, span, naming, written=None):

@@ -31,6 +31,9 @@ def bind_layer(layer, args, span, written=None, convention="keras", layout=None)
         if param is None:
             if a.keyword in NO_EFFECT_KEYWORDS:
                 continue
+            if a.keyword == "lora_rank":     # Keras's Dense(lora_rank=r) adds weights: not silently
+                raise ArgumentError(f"{layer.name}: lora_rank= adds LoRA weights; write "
+                                    f"lora({layer.name}(...), r) instead", a.keyword_span or a.span)
             raise UnknownNameError(f"{layer.name} has no argument '{a.keyword}'"
                                    f"{did_you_mean(a.keyword, [p.name for p in layer.all_params()], keywords)}",
                                    a.keyword_span or a.span)
@@ -114,6 +117,21 @@ def check_merge_arguments(layer, args):
         if isinstance(a.value, sympy.Symbol):
             raise UnknownNameError(f"{layer.name}: no tensor named '{a.value.name}'", a.span)
         raise ArgumentError(f"{layer.name}: expected a tensor name, found {describe(a.value)}", a.span)
+
+
+def block_trainable(definition, args):
+    """A block call takes trainable=false, as a layer does, unless the block has a parameter
+    of that name: it freezes every weight inside the call. Returns (other args, trainable)."""
+    if any(p.name == "trainable" for p in definition.params):
+        return args, True
+    trainable = True
+    for a in args:
+        if a.keyword == "trainable":
+            if not isinstance(a.value, bool) and not (isinstance(a.value, sympy.Basic) and a.value in (0, 1)):
+                raise ArgumentError(f"block {definition.name}: argument 'trainable': expected true or false, "
+                                    f"found {describe(a.value)}", a.span)
+            trainable = bool(a.value)
+    return tuple(a for a in args if a.keyword != "trainable"), trainable
 
 
 def bind_block(definition, args, env: dict, span, evaluate_default):

@@ -3,12 +3,16 @@ its rows labelled with the call (`Stage`, `Stage_1`, ...)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Callable
 
+import sympy
+
 from .. import limits
+from ..catalog.base import Built
 from ..errors import LimitError, RecursionInBlocksError, ShapeError
-from ..values import Tensor
-from .binding import bind_block
+from ..values import BlockSpec, Tensor
+from .binding import bind_block, block_trainable
 from .recorder import Recorder
 from .scope import Frame, Scope
 
@@ -22,10 +26,14 @@ class BlockCaller:
         self._active: list[str] = []      # the blocks being run, outermost first
 
     def call(self, definition, arg_nodes, x, frame: Frame, span) -> list[Tensor]:
+        return self.run(definition, self.scope.eval_args(arg_nodes, frame), x, frame.layout, span)
+
+    def run(self, definition, args, x, layout, span) -> list[Tensor]:
         self._check_depth(definition, span)
-        args = self.scope.eval_args(arg_nodes, frame)
-        inner = Frame({}, x, frame.layout, is_model=False)
+        args, trainable = block_trainable(definition, args)
+        inner = Frame({}, x, layout, is_model=False)
         bind_block(definition, args, inner.env, span, lambda node: self.scope.expr(node, inner))
+        first_row = len(self.recorder.rows)
         self._calls[definition.name] += 1
         count = self._calls[definition.name]
         label = definition.name if count == 1 else f"{definition.name}_{count - 1}"
@@ -35,10 +43,37 @@ class BlockCaller:
                 self.run_body(definition.body, inner)
         finally:
             self._active.pop()
+        if not trainable:
+            self.recorder.freeze_rows(first_row)
         results = _outputs(definition, inner, span)
         self.recorder.note_block_output(path, results)
         self.recorder.warn_unread(inner, results)
         return results
+
+    def run_as_value(self, spec: BlockSpec, x: Tensor, layout) -> Built:
+        """Run a block given as a value on x and fold its rows into one Built: its weights are
+        named by their layer's place inside the block (`gate_proj.weight` in torch,
+        `gate_proj/kernel` in keras), its MACs summed. Names inside it start afresh, so every
+        copy of the block names its layers alike."""
+        outer_repeat = tuple(self.recorder.repeat_stack)
+        saved_calls, self._calls = self._calls, Counter()
+        try:
+            with self.recorder.apart() as rows:
+                outs = self.run(spec.definition, spec.args, x, layout, spec.span)
+        finally:
+            self._calls = saved_calls
+        if len(outs) != 1:
+            raise ShapeError(f"block {spec.definition.name} returns {len(outs)} tensors; a value needs one", spec.span)
+        out, sep = outs[0], "." if self.recorder.convention == "torch" else "/"
+        weights, macs = [], []
+        for row in rows:
+            if row.repeat != outer_repeat:
+                raise ShapeError(f"block {spec.definition.name} used as a value cannot hold a symbolic repeat "
+                                 f"(layer {row.name}); give its count a value with --set", spec.span)
+            prefix = sep.join((*row.path[1:], row.name))
+            weights += [replace(wt, name=f"{prefix}{sep}{wt.name}") for wt in row.weights]
+            macs.append(row.macs)
+        return Built(out.shape, weights, sympy.Add(*macs), layout=out.layout)
 
     def _check_depth(self, definition, span):
         stack = self._active

@@ -76,6 +76,26 @@ class Recorder:
         """Rows from `start` on with `rewrite` applied to every size (a stage's pass)."""
         self.rows[start:] = [row.transform(rewrite) for row in self.rows[start:]]
 
+    def freeze_rows(self, start: int):
+        """Rows from `start` on with every weight non-trainable (a block call's trainable=false)."""
+        self.rows[start:] = [replace(row, weights=tuple(replace(wt, trainable=False) for wt in row.weights))
+                             for row in self.rows[start:]]
+
+    @contextmanager
+    def apart(self):
+        """Rows written inside are taken out and handed over in the yielded list (a block run
+        as a value, moe's expert). Names start afresh inside, as in a module of its own."""
+        first = len(self.rows)
+        saved = (self._counters, self._used_names, self.path, self.blocks)
+        self._counters, self._used_names, self.path, self.blocks = Counter(), set(), (), ()
+        taken: list = []
+        try:
+            yield taken
+        finally:
+            taken.extend(self.rows[first:])
+            del self.rows[first:]
+            self._counters, self._used_names, self.path, self.blocks = saved
+
     def note_block_output(self, path: tuple, results: list):
         """A block's output is not always its last layer's (a `return`, a stage repeat's last
         stated shape): the last row keeps it for the block's row in tables."""

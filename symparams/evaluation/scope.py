@@ -11,7 +11,7 @@ from sympy.core.facts import InconsistentAssumptions
 from .. import ast, catalog
 from ..errors import ArgumentError, Span, UnknownNameError, did_you_mean
 from ..expressions import FUNCTIONS, ExpressionEvaluator, describe, is_expr
-from ..values import ArgValue, LayerSpec, Tensor
+from ..values import ArgValue, BlockSpec, LayerSpec, Tensor
 
 ASSUMPTION_WORDS = ("positive", "nonnegative", "negative", "nonpositive", "nonzero", "integer", "real")
 
@@ -200,6 +200,10 @@ class Scope:
     def _layer_value(self, call_node, frame: Frame):
         """A call inside an expression: a layer given as a value (`bidirectional(lstm(16))`)."""
         layer = catalog.lookup(call_node.func)
+        block = self.definitions.get(call_node.func)
+        if layer is None and block is not None and block.kind == "block":
+            # A block call as a value: a layer that takes one (moe's expert) runs it.
+            return BlockSpec(block, self.eval_args(call_node.args, frame), call_node.span, call_node.name_span)
         if layer is None:
             what = "a block; blocks go in chains, not in expressions" if call_node.func in self.definitions \
                 else f"not a function or layer{did_you_mean(call_node.func, list(FUNCTIONS) + list(catalog.BY_NAME))}"

@@ -19,6 +19,7 @@ def row_dict(row) -> dict:
         "params": expr_text(row.params),
         "trainable": expr_text(row.trainable),
         "non_trainable": expr_text(row.non_trainable),
+        "active_params": expr_text(row.active_params),
         "buffers": expr_text(row.buffers),
         "macs": expr_text(row.macs),
         "weights": [{"name": w.name, "shape": shape_list(w.shape), "trainable": w.trainable,
@@ -43,6 +44,7 @@ def model_dict(net) -> dict:
         "trainable": expr_text(net.trainable),
         "non_trainable": expr_text(net.non_trainable),
         "buffers": expr_text(net.buffers),
+        "active_params": expr_text(net.active_params),
         "macs": expr_text(net.macs),
         "output_shape": shapes[0] if len(shapes) == 1 else shapes,
         "layers": [row_dict(r) for r in net.layers],
@@ -54,10 +56,12 @@ def model_dict(net) -> dict:
 def breakdown_dict(net, rows) -> dict:
     """`summary --by block --format json`: symparams.breakdown's rows."""
     return {"model": net.name, "convention": net.convention, "symbols": net.symbols, "by": "block",
-            "params": expr_text(net.params), "macs": expr_text(net.macs),
+            "params": expr_text(net.params), "active_params": expr_text(net.active_params),
+            "macs": expr_text(net.macs),
             "parts": [{"part": r.label, "kind": r.kind, "count": expr_text(r.count),
                        "params_one": expr_text(r.params_one), "params": expr_text(r.params),
                        "share": expr_text(r.share), **({"percent": r.percent} if r.percent is not None else {}),
+                       "active_params_one": expr_text(r.active_one), "active_params": expr_text(r.active),
                        "macs_one": expr_text(r.macs_one), "macs": expr_text(r.macs), "layers": list(r.layers)}
                       for r in rows]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..figures import FIGURES, totals
 from ..text import shape_text
 from .latex import align, counted_tex, document, latex, visible_width
-from .present import display_rows, shown_symbols
+from .present import display_rows, shown_symbols, shows_active
 
 _LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
 
@@ -76,7 +76,7 @@ def _unbreakable_pieces(tex: str) -> list[str]:
 
 
 def _totals(net):
-    return [(label, getattr(net, figure)) for label, figure in totals(net.convention)]
+    return [(label, getattr(net, figure)) for label, figure in totals(net.convention, shows_active(net))]
 
 
 def table(net, names=None, expand=False, long: bool = False) -> str:

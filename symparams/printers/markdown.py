@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..figures import totals
 from ..text import expr_text, shape_text
 from .latex import counted_tex, latex
-from .present import display_rows, share_text, shown_symbols
+from .present import display_rows, share_text, shown_symbols, shows_active
 
 
 def _cell_math(tex: str) -> str:
@@ -56,7 +56,7 @@ def render(net, names=None, expand=False) -> str:
         lines.append(f"| {indent}{name} ({text_cell(row.type)}) | {shapes} | {params} | "
                      f"{m.counted(row.macs, row.macs_counts)} |")
     lines.append("")
-    lines += [f"- {label}: {m(getattr(net, figure))}" for label, figure in totals(net.convention)]
+    lines += [f"- {label}: {m(getattr(net, figure))}" for label, figure in totals(net.convention, shows_active(net))]
     lines[-1] += " (FLOPs = 2 × MACs)"
     return "\n".join(lines)
 
@@ -65,11 +65,16 @@ def render_breakdown(net, rows) -> str:
     """`summary --by block --format markdown`: symparams.breakdown's rows."""
     def code(e):
         return f"`{expr_text(e)}`"
+    shown = shows_active(net)     # an Active column only for a model with experts
+
+    def active(e):
+        return f"{code(e)} | " if shown else ""
     lines = [f"**{net.name}** ({net.convention}) by block", "",
-             "| Part | Count | Params (one) | Params (all) | Share | MACs (all) |", "|---|---|---|---|---|---|"]
+             "| Part | Count | Params (one) | Params (all) | Share | " + ("Active (all) | " if shown else "")
+             + "MACs (all) |", "|---|---|---|---|---|" + ("---|" if shown else "") + "---|"]
     lines += [f"| {r.label} | {code(r.count)} | {code(r.params_one)} | {code(r.params)} | {share_text(r)} | "
-              f"{code(r.macs)} |" for r in rows]
-    lines += [f"| **Total** | | | {code(net.params)} | 100% | {code(net.macs)} |"]
+              f"{active(r.active)}{code(r.macs)} |" for r in rows]
+    lines += [f"| **Total** | | | {code(net.params)} | 100% | {active(net.active_params)}{code(net.macs)} |"]
     return "\n".join(lines)
 
 

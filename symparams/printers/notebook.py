@@ -10,7 +10,7 @@ import html
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
 from .latex import counted_tex, latex, symbol_latex
-from .present import display_rows, shown_symbols
+from .present import display_rows, shown_symbols, shows_active
 
 _REPR_LIMIT = 60
 
@@ -60,7 +60,7 @@ def model_html(net, expand=False) -> str:
                    f"({html.escape(r.type)})</td><td>{shapes}</td><td>{params}</td>"
                    f"<td>{_math(_counted(r.macs, r.macs_counts, counts))}</td></tr>")
     out.append("</tbody></table><table><tbody>")
-    for label, figure in totals(net.convention):
+    for label, figure in totals(net.convention, shows_active(net)):
         out.append(f"<tr><th>{label}</th><td>{_math(latex(getattr(net, figure), first=counts))}</td></tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
@@ -72,6 +72,8 @@ def model_latex(net) -> str:
              f"\\text{{MACs}} &= {latex(net.macs, first=counts)}"]
     if net.non_trainable != 0:
         lines.insert(1, f"\\text{{Non-trainable}} &= {latex(net.non_trainable, first=counts)}")
+    if shows_active(net):
+        lines.insert(-1, f"\\text{{Active params}} &= {latex(net.active_params, first=counts)}")
     if net.convention == "torch" and net.buffers != 0:
         lines.insert(-1, f"\\text{{Buffers}} &= {latex(net.buffers, first=counts)}")
     return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"

@@ -47,6 +47,12 @@ def _common_prefix(seqs):
     return tuple(first[:n])
 
 
+def shows_active(net) -> bool:
+    """Whether the totals show active_params: when some weight serves only some tokens (a
+    mixture of experts). Otherwise it equals params and only JSON carries it."""
+    return any(wt.active is not None for row in net.layers for wt in row.weights)
+
+
 def _layer_row(row, depth) -> DisplayRow:
     contexts = row.weight_contexts
     if contexts is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..expressions import as_expr
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
-from .present import defaults_text, display_rows, requirements, share_text
+from .present import defaults_text, display_rows, requirements, share_text, shows_active
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
@@ -160,7 +160,7 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
     symbols = defaults_text(net, expr_text) or "none"
     lines = [f"Model: {net.name}   convention: {net.convention}   symbols: {symbols}",
              table(("Layer (type)", "Output shape", "Params"), rows, width, styles, color)]
-    for label, figure in totals(net.convention):
+    for label, figure in totals(net.convention, shows_active(net)):
         if figure == "macs" and len(net.output_shapes) > 1:
             lines += _total_line("Outputs", shapes_text(net.output_shapes), width, color)
         lines += _total_line(label, expr_text(getattr(net, figure)), width, color)
@@ -176,6 +176,7 @@ def render_layer(result) -> str:
              f" Output shape: {shapes_text(row.output_shapes)}",
              f" Params: {expr_text(result.params)}"
              f"   (trainable {expr_text(result.trainable)}, non-trainable {expr_text(result.non_trainable)}"
+             + (f", active {expr_text(result.active_params)}" if shows_active(result.model) else "")
              + (f", buffers {expr_text(result.buffers)}" if result.model.convention == "torch" else "") + ")",
              f" MACs: {expr_text(result.macs)}"]
     if row.weights:
@@ -188,11 +189,15 @@ def render_layer(result) -> str:
 # ---- analyses: breakdown (summary --by block), compare, sweep ---------------------------------------
 
 def render_breakdown(net, rows) -> str:
+    active = shows_active(net)      # a column only where it differs from params (a mixture of experts)
     cells = [(r.label, expr_text(r.count), expr_text(r.params_one), expr_text(r.params), share_text(r),
-              expr_text(r.macs)) for r in rows]
+              *([expr_text(r.active)] if active else []), expr_text(r.macs)) for r in rows]
     head = f"Model: {net.name}   convention: {net.convention}   by block   symbols: {', '.join(net.symbols) or 'none'}"
-    return "\n".join([head, table(("Part", "Count", "Params (one)", "Params (all)", "Share", "MACs (all)"), cells),
-                      f" Total params: {expr_text(net.params)}", f" MACs: {expr_text(net.macs)}"])
+    titles = ("Part", "Count", "Params (one)", "Params (all)", "Share", *(["Active (all)"] if active else []),
+              "MACs (all)")
+    totals = [f" Total params: {expr_text(net.params)}",
+              *([f" Active params: {expr_text(net.active_params)}"] if active else []), f" MACs: {expr_text(net.macs)}"]
+    return "\n".join([head, table(titles, cells), *totals])
 
 
 def _ratio_text(ratio):
