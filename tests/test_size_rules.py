@@ -54,7 +54,7 @@ LAYER_CASES = [
     ("dense(4, activation='rleu')", "m.arch:3:14: error: dense: argument 'activation': unknown activation 'rleu' "
                                     "(did you mean relu?)"),
     ("dense(dense)", "m.arch:3:11: error: dense: argument 'units': expected a size (a positive whole number or "
-                     "an expression), found the layer dense"),
+                     "an expression), found a layer call (dense)"),
     ("conv1d(H, 1, tie=wte)", "m.arch:3:18: error: conv1d has no argument 'tie'"),
 ]
 
