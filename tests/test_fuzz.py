@@ -162,7 +162,8 @@ def test_cli_exits_0_1_or_2_without_traceback(tmp_path_factory, text, extra):
         code = cli.main(["summary", str(path), *extra])
     assert code in (0, 1, 2)
     assert "Traceback" not in err.getvalue()
-    assert (code == 0) == (err.getvalue() == "")
+    # Success prints no error (warnings, which change no figure, may be there); failure says why.
+    assert (code == 0) == (": error:" not in err.getvalue() and "symparams: error" not in err.getvalue())
     _note_time(time.perf_counter() - start, f"cli {extra}: {text!r}"[:300])
     assert time.perf_counter() - start < SECONDS
 
