@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import sympy
+from sympy.core.function import PoleError
 
 from .errors import SymparamsError
 from .text import expr_text
@@ -84,6 +85,10 @@ def leading_term(expr, symbol) -> sympy.Expr:
     t = sympy.Dummy("t", positive=True)
     try:
         term = expr.xreplace({symbol: 1 / t}).as_leading_term(t)
+    except PoleError:
+        # a stage's 2**S or 4**(-S): SymPy's series cannot expand an exponential around infinity
+        raise SymparamsError(f"cannot find the leading term as {symbol} grows: the figure is exponential in "
+                             f"{symbol} (such as 2**{symbol}), which has no power-series leading term") from None
     except (NotImplementedError, ValueError, TypeError) as err:
         raise SymparamsError(f"cannot find the leading term of {expr} as {symbol} grows: {err}") from None
     return tidy(term.xreplace({t: 1 / symbol}))
@@ -117,13 +122,17 @@ class Solution:
 
     @property
     def rounded(self) -> int:
-        return self.round(self.value)
+        self.value                      # refuses a symbolic root
+        return self.round(self.root)
 
     def round(self, value: float) -> int:
         """The whole value nearest `value` that the model allows: the nearest multiple of
         `multiple`, and at least one multiple (a size is never 0)."""
-        nearest = sympy.Float(value, 30) / self.multiple
-        return self.multiple * max(1, int(sympy.Integer(nearest.round())))
+        # From the exact root when given one: a float has 16 digits, and 400000000000000003 has 18.
+        nearest = (value if isinstance(value, sympy.Basic) else sympy.Float(value, 30)) / self.multiple
+        if not nearest.is_Rational:
+            nearest = sympy.N(nearest, 60)
+        return self.multiple * max(1, int(sympy.floor(nearest + sympy.Rational(1, 2))))
 
 
 def required_multiple(constraints, symbol) -> tuple[int, tuple]:

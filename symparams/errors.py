@@ -70,8 +70,24 @@ class SymparamsError(Exception):
         if span.end_line == span.line and span.end_column > span.column:
             width = span.end_column - span.column
         width = max(1, min(width, max(1, len(shown) - span.column + 1)))
-        caret = " " * (span.column - 1) + "^" + "~" * (width - 1)
+        shown, column = _window(shown, span.column)
+        width = min(width, max(1, len(shown) - column + 1))
+        caret = " " * (column - 1) + "^" + "~" * (width - 1)
         return f"{head}\n    {shown}\n    {caret}"
+
+
+ECHO_WIDTH = 120     # a longer source line is echoed as the part around the caret
+
+
+def _window(line: str, column: int) -> tuple[str, int]:
+    """The line, or the ECHO_WIDTH characters around `column` with `...` where it was cut;
+    and the caret's column in what is shown."""
+    if len(line) <= ECHO_WIDTH:
+        return line, column
+    start = max(0, min(column - 1 - ECHO_WIDTH // 2, len(line) - ECHO_WIDTH))
+    head = "..." if start > 0 else ""
+    tail = "..." if start + ECHO_WIDTH < len(line) else ""
+    return head + line[start:start + ECHO_WIDTH] + tail, column - start + len(head)
 
 
 def _source_line(source: str | None, line: int) -> str | None:
@@ -127,7 +143,8 @@ def did_you_mean(name: str, candidates: Iterable[str], fallback: Iterable[str] =
         by_case: dict = {}
         for c in pool:
             by_case.setdefault(c.lower(), c)
-        best = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=0.6)
+        # 0.75: near misses (conv2x, stridez, positiv), not mere shared letters (tie -> strides).
+        best = difflib.get_close_matches(name.lower(), list(by_case), n=1, cutoff=0.75)
         if best:
             return f" (did you mean {by_case[best[0]]}?)"
     return ""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sympy
 
-from . import ast, catalog
-from .errors import ArgumentError, ParseError, ShapeError, UnknownNameError, did_you_mean
+from . import ast, catalog, limits, rules
+from .errors import ArgumentError, ConstraintError, LimitError, ParseError, ShapeError, UnknownNameError, did_you_mean
 from .evaluation.applier import LayerApplier
 from .evaluation.blocks import BlockCaller, only_output
 from .evaluation.recorder import Recorder
@@ -46,6 +46,7 @@ class Evaluator:
         return self.scope.used_values
 
     def evaluate_model(self, definition: ast.Definition) -> ModelResult:
+        check_expansion(definition, self.scope.definitions)
         frame = Frame({}, None, self.file_layout, is_model=True)
         symbols, defaults = self.scope.bind_parameters(definition, frame, self.use_defaults)
         self.exec_body(definition.body, frame)
@@ -79,8 +80,7 @@ class Evaluator:
                              stmt.span)
         shape = self.scope.sizes(stmt.shape, frame, "an input size")
         for item, value in zip(stmt.shape, shape):
-            check_or_keep(Constraint("positive", value, stmt.name or "input", "an input size", item.span),
-                          self.recorder.constraints)
+            obey(value, rules.SIZE, stmt.name or "input", "an input size", item.span, self.recorder.constraints)
         name = stmt.name or self.recorder.auto_name("input")
         if stmt.name:
             self.recorder.claim_name(stmt.name, stmt.span)
@@ -211,3 +211,47 @@ class Evaluator:
         kind = "layer or block" if is_call else "layer, block or tensor"
         raise UnknownNameError(f"unknown {kind} '{name}'{did_you_mean(name, candidates, catalog.BY_NAME)}",
                                name_span)
+
+
+def check_expansion(model: ast.Definition, definitions: dict):
+    """Refuse, before any work, a model whose block calls multiply past the layer bound (a block
+    calling another twice, forty deep, is 2**40 layers): rows are counted on the tree, a repeat
+    with a literal count multiplying its suite, every other repeat counting once."""
+    memo: dict = {}
+    bound = limits.MAX_LAYERS
+
+    def rows(body, stack) -> int:
+        total = 0
+        for stmt in body:
+            if isinstance(stmt, ast.RepeatStmt):
+                count = stmt.count.value if isinstance(stmt.count, ast.Number) else 1
+                total += max(int(count), 1) * rows(stmt.body, stack) if count < bound else rows(stmt.body, stack)
+            elif isinstance(stmt, (ast.ChainStmt, ast.Binding)):
+                total += sum(node_rows(node, stack) for node in stmt.chain.nodes)
+            else:
+                total += 1
+            total = min(total, bound + 1)
+        return total
+
+    def node_rows(node, stack) -> int:
+        name = node.func if isinstance(node, ast.Call) else node.id
+        block = definitions.get(name)
+        if block is None or block.kind != "block" or name in stack:
+            return 1
+        if name not in memo:
+            memo[name] = rows(block.body, stack | {name})
+        return memo[name]
+    found = rows(model.body, frozenset())
+    if found > bound:
+        raise LimitError(f"model {model.name} expands to more than {bound} layers through its block calls and "
+                         f"repeats (limit: MAX_LAYERS)", model.name_span)
+
+
+def obey(value, rule, layer, what, span, constraints):
+    """The size rule (rules.py) on a number written outside a layer call: refused now, or kept as a
+    condition on the symbols (listed under Requires)."""
+    message = rules.refusal(value, rule)
+    if message is not None:
+        raise ConstraintError(message if layer == "repeat" else f"{layer}: {message}", span)
+    for kind, expr in rules.pending(value, rule):
+        check_or_keep(Constraint(kind, expr, layer, f"{what} {expr}", span, shown=True), constraints)

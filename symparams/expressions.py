@@ -10,7 +10,7 @@ from sympy import Integer, Rational
 
 from . import ast, limits
 from .errors import ArgumentError, LimitError
-from .values import BlockSpec, LayerSpec, Tensor
+from .values import BlockSpec, LayerSpec, SharedLayer, Tensor
 
 LITERALS = {"true": True, "True": True, "false": False, "False": False, "none": None, "None": None}
 FUNCTIONS = ("floor", "ceil", "min", "max", "sqrt", "log", "exp", "shape")
@@ -36,7 +36,9 @@ def describe(value) -> str:
         return f"a block call ({value.definition.name})"
     if isinstance(value, sympy.Basic):
         return "a number" if value.is_number else "an expression"
-    return type(value).__name__
+    if isinstance(value, SharedLayer):
+        return f"the shared layer {value.name}"
+    return "a value of another kind"
 
 
 def check_size(value, span):

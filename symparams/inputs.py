@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from . import rules
 from .errors import ArgumentError, SymparamsError
 from .evaluator import make_symbol
 from .expressions import ExpressionEvaluator, is_expr
@@ -26,18 +27,15 @@ def parse_value(text: str, declared: dict | None = None) -> sympy.Expr:
     return value
 
 
-def as_value(v) -> sympy.Expr:
+def as_value(v, name: str = "a value") -> sympy.Expr:
     """A value given through the API (subs, values=, the REPL) as a SymPy expression:
-    an int, a float, a SymPy object, or text parsed as an expression of the language.
-    Misuse raises TypeError, as the API does everywhere."""
-    if isinstance(v, bool):
-        raise TypeError("a value must be a number or expression, not a bool")
-    if isinstance(v, int):
-        return sympy.Integer(v)
-    if isinstance(v, float):
-        return sympy.Integer(int(v)) if v.is_integer() else sympy.Rational(v)
-    if isinstance(v, sympy.Basic):
-        return v
+    an int, a float (exact; NaN and infinities refused, rules.from_python), a SymPy object, or
+    text parsed as an expression of the language. Misuse raises TypeError, an impossible
+    number ValueError, as the API does everywhere."""
     if isinstance(v, str):
-        return parse_value(v)
-    raise TypeError(f"a value must be a number or expression, not {type(v).__name__}")
+        try:
+            value = parse_value(v)
+        except SymparamsError as err:
+            raise ValueError(f"{name} = {v!r}: {err.message}") from None
+        return rules.from_python(value, name)
+    return rules.from_python(v, name)

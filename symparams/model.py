@@ -53,8 +53,8 @@ class ModelResult(results.ModelResult):
                    record.parameters, record.defaults, record.source, record.filename, record.warnings)
 
     @staticmethod
-    def _value(value) -> sympy.Expr:
-        return as_value(value)
+    def _value(value, name: str = "a value") -> sympy.Expr:
+        return as_value(value, name)
 
     # ---- presentation -------------------------------------------------------
     def as_dict(self) -> dict:

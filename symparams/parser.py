@@ -2,6 +2,8 @@
 never reach the user: they become ParseError with the expected tokens spelled out."""
 from __future__ import annotations
 
+import re
+
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -328,9 +330,25 @@ def _convert(err: UnexpectedInput, text: str, indenter: _Indenter | None) -> Par
     return ParseError(f"expected {_expected_list(expected, inside_parens)}, found {_found(token)}", span)
 
 
+# Control characters and undecodable bytes (read as lone surrogates): refused where they are,
+# so no name or string can carry one to a terminal that cannot print it.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _prepare(text: str) -> str:
     if len(text) > limits.MAX_SOURCE_CHARS:
         raise LimitError(f"source is {len(text)} characters long (limit: {limits.MAX_SOURCE_CHARS})")
+    lines = text.count("\n") + 1
+    if lines > limits.MAX_SOURCE_LINES:
+        raise LimitError(f"source has {lines} lines (limit: MAX_SOURCE_LINES = {limits.MAX_SOURCE_LINES})")
+    bad = _UNPRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        code = ord(bad.group())
+        what = f"byte 0x{code - 0xdc00:02x} that is not UTF-8" if 0xdc80 <= code <= 0xdcff else f"U+{code:04X}"
+        raise ParseError(f"unexpected character: {what} (not printable; the source must be UTF-8 text)",
+                         Span(line, column, line, column + 1))
     # The indenter reads a line's indent from the text after its last newline.
     return text if text.endswith("\n") else text + "\n"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from . import ast
-from .errors import ChoiceError, SymparamsError, UnknownNameError, did_you_mean
-from .evaluator import CONVENTIONS, Evaluator
+from . import ast, limits, rules
+from .errors import UNKNOWN_SPAN, ArgumentError, ChoiceError, LimitError, SymparamsError, UnknownNameError, did_you_mean
+from .evaluator import CONVENTIONS, Evaluator, make_symbol
+from .expressions import ExpressionEvaluator, is_expr
 from .inputs import as_value, parse_value
 from .model import ModelResult
-from .parser import parse_call, parse_module
-from .text import shape_text as write_shape
+from .parser import parse_call, parse_expression, parse_module
 
 
 class Program:
@@ -34,7 +34,7 @@ class Program:
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}")
         definition = self._definition(name)
-        bound = {k: as_value(v) for k, v in (values or {}).items()}
+        bound = {k: as_value(v, k) for k, v in (values or {}).items()}
         try:
             evaluator = Evaluator(self.module, convention, bound, defaults)
             result = evaluator.evaluate_model(definition)
@@ -71,7 +71,8 @@ class Program:
 def parse(text: str, filename: str | None = None) -> Program:
     if not isinstance(text, str):
         raise TypeError(f"parse() takes the program's text as str, not {type(text).__name__}")
-    return Program(_parse_cached(text, filename))
+    # Editors may write a byte-order mark first: it is no character of the program.
+    return Program(_parse_cached(text.removeprefix("\ufeff"), filename))
 
 
 @lru_cache(maxsize=64)
@@ -81,47 +82,72 @@ def _parse_cached(text: str, filename: str | None) -> ast.Module:
 
 
 def load(path) -> Program:
+    """Read and parse a file. At most the source bound's bytes plus one are read: /dev/zero or a
+    huge file is refused before it fills memory."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8", errors="surrogateescape")
-    return parse(text, str(path))
+    most = 4 * limits.MAX_SOURCE_CHARS          # a character is at most 4 bytes of UTF-8
+    with open(path, "rb") as f:
+        data = f.read(most + 1)
+    if len(data) > most:
+        raise LimitError(f"{path} is larger than {most} bytes (limit: 4 * MAX_SOURCE_CHARS)", None, None, str(path))
+    return parse(data.decode("utf-8", errors="surrogateescape"), str(path))
 
 
 def eval_layer(call: str, input, convention: str = "keras", layout: str | None = None) -> "LayerResult":
-    """One layer on one input: eval_layer("conv2d(n, k)", input=("H", "W", "f"))."""
+    """One layer on one input: eval_layer("conv2d(n, k)", input=("H", "W", "f")). The model around
+    the call is built as a tree, not as text: errors point at the caller's own call or input."""
     if not isinstance(call, str):
         raise TypeError(f"eval_layer() takes the layer call as str, not {type(call).__name__}")
-    if isinstance(input, str):
-        shape_text = input
-    elif isinstance(input, (tuple, list)):
-        if not input:
-            raise ValueError("input must have at least one dimension")
-        shape_text = write_shape(input, str)
-    else:
-        raise TypeError(f"input must be a tuple of sizes or a string such as '(H, W, C)', "
-                        f"not {type(input).__name__}")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {', '.join(CONVENTIONS)}, not {convention!r}")
+    sizes = _input_sizes(input)
     node = parse_call(call, "<layer>")
     name = node.id if isinstance(node, ast.Name) else node.func
-    layer_text = call.strip()
-    shape_text = shape_text.strip()
-    if not shape_text.startswith("("):
-        shape_text = f"({shape_text},)"
-    head = f"layout {layout}\n" if layout else ""
-    source = f"{head}model Layer():\n    input {shape_text}\n    {layer_text}\n"
+    names = tuple(ast.Name(f"input_{k}", UNKNOWN_SPAN) for k in range(len(sizes)))
+    body = (ast.InputStmt(None, names, UNKNOWN_SPAN), ast.ChainStmt(ast.Chain((node,), node.span), node.span))
+    definition = ast.Definition("model", "Layer", (), body, node.span, node.span)
+    module = ast.Module(ast.LayoutDecl(layout, UNKNOWN_SPAN) if layout else None, (), (definition,), call, "<layer>")
     try:
-        program = parse(source, "<eval>")
-        result = program.model(convention=convention)
+        result = Evaluator(module, convention, {n.id: v for n, v in zip(names, sizes)}).evaluate_model(definition)
     except SymparamsError as err:
-        # Point at the user's own text, not the wrapper file we built around it.
-        if err.span is not None and err.span.line == 3 + bool(head):
-            shifted = type(err.span)(1, err.span.column - 4, 1, max(err.span.end_column - 4, err.span.column - 3))
-            raise type(err)(err.message, shifted, layer_text, "<layer>") from None
-        if err.span is not None and err.span.line == 2 + bool(head):
-            shifted = type(err.span)(1, max(1, err.span.column - 10), 1, max(2, err.span.end_column - 10))
-            raise type(err)(err.message, shifted, shape_text, "<input>") from None
-        raise
-    if name in (d.name for d in program.module.definitions):
+        raise err.located(call, "<layer>") from None
+    except RecursionError:
+        raise SymparamsError("the call nests too deeply to evaluate", None, call, "<layer>") from None
+    if any(isinstance(d, ast.Definition) and d.name == name for d in module.definitions):
         raise UnknownNameError(f"'{name}' is not a layer")
     return LayerResult(result)
+
+
+def _input_sizes(input) -> tuple:
+    """eval_layer's input: a tuple of sizes (numbers, SymPy, or text such as "H"), or text such
+    as "(H, W, C)"; each size obeys the size rule (rules.py)."""
+    if isinstance(input, str):
+        node = parse_expression(input, "<input>")
+        items = node.items if isinstance(node, ast.TupleExpr) else (node,)
+        evaluate = ExpressionEvaluator(lambda n: make_symbol(n.id, {}))
+        sizes = []
+        for item in items:
+            try:
+                value = evaluate(item)
+                message = rules.refusal(value, rules.SIZE) if is_expr(value) else \
+                    "expected a size (a positive whole number), found something else"
+            except SymparamsError as err:
+                raise err.located(input, "<input>") from None
+            if message is not None:
+                raise ArgumentError(f"input: {message}", item.span, input, "<input>")
+            sizes.append(value)
+        return tuple(sizes)
+    if isinstance(input, (tuple, list)):
+        if not input:
+            raise ValueError("input must have at least one dimension")
+        sizes = tuple(as_value(d, f"input[{k}]") for k, d in enumerate(input))
+        for k, value in enumerate(sizes):
+            message = rules.refusal(value, rules.SIZE)
+            if message is not None:
+                raise ValueError(f"input[{k}]: {message}")
+        return sizes
+    raise TypeError(f"input must be a tuple of sizes or a string such as '(H, W, C)', "
+                    f"not {type(input).__name__}")
 
 
 class LayerResult:

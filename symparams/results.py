@@ -2,7 +2,7 @@
 A row inside a symbolic `repeat` holds one pass; totals multiply or sum it."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import sympy
@@ -18,6 +18,7 @@ from .tidy import factored, tidy
 class RepeatContext:
     count: sympy.Expr
     index: sympy.Symbol | None
+    span: object = field(default=None, compare=False)    # the count as written, for errors
 
 
 def sum_over_index(expr, ctx: RepeatContext) -> sympy.Expr:
@@ -143,9 +144,9 @@ class LayerRow:
             training=None if self.training is None else self.training.transform(rewrite),
             block_outputs=tuple((path, tuple(tuple(s(d) for d in shape) for shape in shapes))
                                 for path, shapes in self.block_outputs),
-            repeat=tuple(RepeatContext(s(c.count), c.index) for c in self.repeat),
+            repeat=tuple(replace(c, count=s(c.count)) for c in self.repeat),
             weight_repeat=(None if self.weight_repeat is None else
-                           tuple(RepeatContext(s(c.count), c.index) for c in self.weight_repeat)))
+                           tuple(replace(c, count=s(c.count)) for c in self.weight_repeat)))
 
 
 class ModelResult:
@@ -270,35 +271,60 @@ class ModelResult:
             if name not in by_name:
                 known = ", ".join(sorted(by_name)) or "none"
                 raise ChoiceError(f"model {self.name} has no symbol {name!r} (its symbols: {known})")
-            replacements[by_name[name]] = self._value(value)
+            replacements[by_name[name]] = self._value(value, name)
         rows = tuple(row.subs(replacements) for row in self.layers)
         constraints = []
         for c in self.constraints:
             c = c.subs(replacements)
+            self._check_stage_count(c)
             violation = c.violation()
             if violation is not None:
                 point, value = violation
                 self._constraint_error(c, value, point)
-            if not c.decided():
-                constraints.append(c)
-        for row in rows:
-            for shape in row.output_shapes:
-                for d in shape:
-                    if as_expr(d).is_positive is False:
-                        self._constraint_error(Constraint("positive", d, row.name, "an output size", row.span), d)
+            if not c.decided() or c.expr.free_symbols - {index for index, _ in c.ranges}:
+                constraints.append(c)       # a rule on symbols holds until they are numbers
+        self._check_sizes(rows)
         remaining = tuple(p for p in self.parameters if p not in replacements)
         return type(self)(self.name, self.convention, rows,
                            [tuple(as_expr(d).xreplace(replacements) for d in s) for s in self._output_shapes],
                            constraints, remaining, self.defaults, self.source, self.filename, self.warnings)
 
     @staticmethod
-    def _value(value) -> sympy.Expr:
-        """A value given to `subs`: an int or a SymPy expression here; the facade reads text too."""
-        return as_expr(value)
+    def _value(value, name: str = "a value") -> sympy.Expr:
+        """A value given to `subs`: a number or a SymPy expression here (NaN, infinities and floats
+        checked by rules.from_python); the facade reads text too."""
+        from . import rules
+        return rules.from_python(value, name)
 
     def with_defaults(self) -> "ModelResult":
         """Substitute the defaults the model declares for its parameters."""
         return self.subs({name: value for name, value in self.defaults.items()})
+
+    def _check_stage_count(self, constraint):
+        """A rule made inside a stage repeat is checked at every index: past MAX_STAGES that is
+        slow (2**i grows with i) and no input survives the halvings, so the count is refused first."""
+        from . import limits
+        from .errors import LimitError
+        for _, count in constraint.ranges:
+            if count.is_Integer and count > limits.MAX_STAGES:
+                raise LimitError(f"{constraint.layer}: a stage repeat runs at most {limits.MAX_STAGES} iterations "
+                                 f"(limit: MAX_STAGES), found {count}", constraint.span, self.source, self.filename)
+
+    def _check_sizes(self, rows):
+        """After a substitution every size, weight dimension and repeat count obeys the size
+        rules again (rules.py): a value that breaks one is refused at the layer that uses it."""
+        from . import rules
+        for row in rows:
+            for c in row.repeat:
+                bad = rules.became("the count of its repeat", c.count, rules.COUNT)
+                if bad is not None:
+                    raise ConstraintError(f"{row.name}: {bad}", c.span or row.span, self.source, self.filename)
+            sizes = [(d, "an output size") for shape in row.output_shapes for d in shape]
+            sizes += [(d, f"weight {wt.name}'s shape") for wt in row.weights for d in wt.shape]
+            for d, what in sizes:
+                bad = rules.became(what, as_expr(d), rules.SIZE)
+                if bad is not None:
+                    raise ConstraintError(f"{row.name}: {bad}", row.span, self.source, self.filename)
 
     def _constraint_error(self, constraint, expr, point=()):
         where = "".join(f" at {index} = {value}" for index, value in point)   # inside `repeat S as i`

@@ -50,14 +50,15 @@ class Constraint:
     what: str
     span: object
     ranges: tuple = ()
+    shown: bool = False       # a size rule on an argument or an input size: listed under "Requires"
 
     @property
     def description(self) -> str:
         return self.what() if callable(self.what) else self.what
 
     def subs(self, mapping) -> "Constraint":
-        return Constraint(self.kind, self.expr.xreplace(mapping), self.layer, self.what, self.span,
-                          tuple((index, as_expr(count).xreplace(mapping)) for index, count in self.ranges))
+        return replace(self, expr=self.expr.xreplace(mapping),
+                       ranges=tuple((index, as_expr(count).xreplace(mapping)) for index, count in self.ranges))
 
     def _holds(self, e):
         return getattr(e, _ATTRIBUTE[self.kind])

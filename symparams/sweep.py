@@ -11,7 +11,7 @@ from .inputs import parse_value
 from .text import expr_text
 
 MAX_SUM_POINTS = 10_000   # points of a figure that must be summed one point at a time
-MAX_POINTS = 10**7            # a grid larger than this is refused (memory)
+MAX_POINTS = 10**6            # a grid larger is refused: 10**6 points of GPT-2 peak at about 0.5 GB
 _INT_LIMIT = 2.0**62          # above this an int64 figure might have wrapped
 
 
@@ -29,6 +29,9 @@ def _number(text: str):
         raise SymparamsError(f"a sweep value must be a number, found {text.strip()!r}")
     if not value.is_real:
         raise SymparamsError(f"a sweep value must be real, found {text.strip()!r}")
+    if abs(value) >= _INT_LIMIT:
+        raise SymparamsError(f"a sweep value must lie below 2**62 in size (its points are computed in "
+                             f"64-bit numbers), found {text.strip()}; use subs() for one exact value")
     return value
 
 
@@ -53,7 +56,7 @@ def parse_range(text: str, log_points: int | None = None):
             raise SymparamsError(f"a range's stop ({stop}) is below its start ({start})")
         n = int(sympy.floor((stop - start) / step)) + 1
         if n > MAX_POINTS:
-            raise SymparamsError(f"the range {text} has {n} values; at most {MAX_POINTS} are allowed")
+            raise SymparamsError(f"the range {text} has {n} values; at most {MAX_POINTS} are allowed (MAX_POINTS)")
         if all(v.is_Integer for v in (start, step)):
             return np.arange(n, dtype=np.int64) * int(step) + int(start)
         return np.arange(n, dtype=np.float64) * float(step) + float(start)
@@ -84,7 +87,7 @@ def grid(vary: dict) -> dict:
     for values in vary.values():
         total *= len(values)
     if total > MAX_POINTS:
-        raise SymparamsError(f"the sweep has {total} points; at most {MAX_POINTS} are allowed")
+        raise SymparamsError(f"the sweep has {total} points; at most {MAX_POINTS} are allowed (MAX_POINTS)")
     if len(vary) == 1:
         return dict(vary)
     meshes = np.meshgrid(*vary.values(), indexing="ij")
@@ -151,16 +154,106 @@ def _pointwise(expr, args, values, n):
     return np.array([float(r) for r in results], dtype=np.float64)
 
 
-def sweep(net, vary: dict, figures=("params", "macs")) -> dict:
+class Table(dict):
+    """{name: array}; `skipped` counts the points dropped for breaking a size rule."""
+    skipped = 0
+    first_skipped = None
+
+
+def sweep(net, vary: dict, figures=("params", "macs"), skip_invalid: bool = False) -> Table:
     """{name: array} for each varied symbol and each figure. `vary` maps symbol names to arrays
-    (see parse_range); every other symbol of the figures must already have a value."""
+    (see parse_range); every other symbol of the figures must already have a value. A point that
+    breaks a size rule (rules.py) is an error naming it, or with skip_invalid dropped and counted."""
     by_name = {s.name: s for s in net.free_symbols}
     unknown = sorted(set(vary) - set(by_name))
     if unknown:
         raise SymparamsError(f"model {net.name} has no symbol {', '.join(unknown)} "
                              f"(its symbols: {', '.join(sorted(by_name)) or 'none'})")
+    np = numpy()
+    vary = {name: np.asarray(values) for name, values in vary.items()}
+    for name, values in vary.items():
+        if values.dtype.kind not in "iuf":
+            raise SymparamsError(f"the values of {name} must be numbers that fit in 64 bits (below 2**62)")
     columns = grid(vary)
-    out = dict(columns)
+    bad = invalid_points(net, columns, by_name)
+    out = Table()
+    if bad is not None and bad.any():
+        first = point_at(columns, int(bad.argmax()))
+        if not skip_invalid:
+            raise_at(net, first)
+        out.skipped, out.first_skipped = int(bad.sum()), first
+        columns = {name: column[~bad] for name, column in columns.items()}
+        if not len(next(iter(columns.values()))):
+            raise SymparamsError(f"every point of the sweep breaks a size rule (the first: {point_text(first)})")
+    out.update(columns)
     for figure in figures:
         out[figure] = evaluate(getattr(net, check_figure(figure)), columns, by_name)
     return out
+
+
+def rule_checks(net, names) -> list:
+    """(kind, expression) for every size rule that depends only on `names` (rules.py): the model's
+    pending conditions, every output size and weight dimension, every repeat count."""
+    from . import rules
+    from .expressions import as_expr
+    checks, seen = [], set()
+
+    def add(kind, expr):
+        expr = as_expr(expr)
+        free = {s.name for s in expr.free_symbols}
+        if free and free <= names and (kind, expr) not in seen:
+            seen.add((kind, expr))
+            checks.append((kind, expr))
+    for c in net.constraints:
+        if not c.ranges:
+            add(c.kind, c.expr)
+    for row in net.layers:
+        for d in {d for shape in (*row.output_shapes, *(w.shape for w in row.weights)) for d in shape}:
+            for kind, expr in rules.pending(as_expr(d), rules.SIZE) or [("positive", d), ("integer", d)]:
+                add(kind, expr)
+        for c in row.repeat:
+            for kind, expr in rules.pending(as_expr(c.count), rules.COUNT) or [("nonnegative", c.count)]:
+                add(kind, expr)
+    return checks
+
+
+def invalid_points(net, columns: dict, by_name: dict):
+    """A boolean array: True where a point breaks a size rule (checked in float64, vectorized;
+    the first such point is then checked exactly by ModelResult.subs). None: nothing to check."""
+    np = numpy()
+    checks = rule_checks(net, set(columns))
+    if not checks:
+        return None
+    names = list(columns)
+    f = sympy.lambdify([by_name[n] for n in names], [e for _, e in checks], modules="numpy", dummify=True)
+    n = len(columns[names[0]])
+    bad = np.zeros(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        values = f(*[np.asarray(columns[name], dtype=np.float64) for name in names])
+        for (kind, _), v in zip(checks, values):
+            v = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+            if kind == "positive":
+                bad |= ~(v > 0)
+            elif kind == "nonnegative":
+                bad |= ~(v >= 0)
+            else:
+                bad |= ~np.isfinite(v) | (v != np.floor(v))
+    return bad
+
+
+def point_at(columns: dict, k: int) -> dict:
+    return {name: column[k].item() for name, column in columns.items()}
+
+
+def point_text(point: dict) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in point.items())
+
+
+def raise_at(net, point: dict):
+    """The error ModelResult.subs gives at this point, named by the point."""
+    try:
+        net.subs(point)
+    except SymparamsError as err:
+        err.message = f"at {point_text(point)}: {err.message}"
+        raise
+    raise SymparamsError(f"at {point_text(point)}: a size rule fails")

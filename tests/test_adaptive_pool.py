@@ -74,7 +74,8 @@ def test_alexnet_is_one_formula_in_the_input_size():
 
 
 @pytest.mark.parametrize("body, inp, convention, error, words", [
-    ("adaptive_avg_pool2d(0)", "(C, H, W)", "torch", SymparamsError, ["output_size", "not positive"]),
+    ("adaptive_avg_pool2d(0)", "(C, H, W)", "torch", SymparamsError,
+     ["output_size", "expected a size (a positive whole number), found 0"]),
     ("adaptive_avg_pool2d((1, 2, 3))", "(C, H, W)", "torch", SymparamsError, ["a tuple of 2 sizes", "(1, 2, 3)"]),
     ("adaptive_avg_pool1d((none,))", "(C, L)", "torch", SymparamsError, ["a tuple of 1 sizes"]),
     ("adaptive_avg_pool2d((none, 7))", "(H, W, C)", "keras", ConventionError,

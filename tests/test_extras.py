@@ -120,7 +120,7 @@ def test_resizing(body):
     ("resizing(5)", "(9, 10, 3)", "needs height and width"),
     ("resizing(5, 7, size=(5, 7))", "(9, 10, 3)", "not both"),
     ("resizing(5, 7, crop_to_aspect_ratio=true, pad_to_aspect_ratio=true)", "(9, 10, 3)", "only one of"),
-    ("resizing(0, 7)", "(9, 10, 3)", "height is 0"),
+    ("resizing(0, 7)", "(9, 10, 3)", "argument 'height': expected a size (a positive whole number), found 0"),
 ])
 def test_resizing_refused(body, inp, reason):
     with pytest.raises(SymparamsError, match=re.escape(reason)):

@@ -70,7 +70,7 @@ def test_parameter_takes_the_layout_of_the_map_it_meets():
      ["different ranks", "no batch axis", "(1, d)"]),
     ('p = parameter((2, d))\nconcatenate(p, axis=2)', "(N, d)", ["other axes differ"]),
     ('p = parameter((3, 1))\nadd(p)', "(N, d)", ["cannot add", "(3, 1)", "neither is 1"]),
-    ('p = parameter((0, d))', "(N, d)", ["not positive"]),
+    ('p = parameter((0, d))', "(N, d)", ["expected a size (a positive whole number), found 0"]),
     ('p = parameter("d")', "(N, d)", ["a tuple of sizes"]),
 ])
 def test_parameter_errors(body, inp, words):

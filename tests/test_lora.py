@@ -98,7 +98,7 @@ def test_symbolic_lora_dense():
     (f"lora({GQA}, 2, targets=(\"q\", \"q\"))", "(5, 8)", "keras", "each once"),
     ("lora(conv2d(6, 3, groups=3), 2)", "(8, 8, 3)", "keras", "groups=1, found groups=3"),
     ("lora(multi_head_attention(2, 4), 2)", "(5, 8)", "torch", "in_proj_weight, so q, v cannot be adapted"),
-    ("lora(dense(5), 0)", "(3, 4)", "keras", "r, the rank"),
+    ("lora(dense(5), 0)", "(3, 4)", "keras", "argument 'r': expected a size (a positive whole number), found 0"),
     ("lora(dense(5))", "(3, 4)", "keras", "missing its required argument 'r'"),
     ("dense(5, lora_rank=2)", "(3, 4)", "keras", "lora_rank= adds LoRA weights; write lora(dense(...), r)"),
 ])

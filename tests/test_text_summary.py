@@ -41,7 +41,8 @@ Model: GPT2   convention: keras   symbols: L=12, T=1024, V=50257, d=768, h=12
  Total params: L*(12*d**2 + 13*d) + T*d + V*d + 2*d
  Trainable params: L*(12*d**2 + 13*d) + T*d + V*d + 2*d
  Non-trainable params: 0
- MACs: L*(2*T**2*d + 12*T*d**2)"""
+ MACs: L*(2*T**2*d + 12*T*d**2)
+ Requires: d/h whole"""
 
 
 def test_a_block_call_is_one_row_by_default(gpt2):

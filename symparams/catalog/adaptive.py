@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import rules
 from ..expressions import describe, is_expr
 from ..results_types import Saved
 from ..text import expr_text
-from .base import REQUIRED, Built, Kind, P, format_shape, prod, saves
+from .base import (P, REQUIRED, Built, Kind, format_shape, obey_rule, prod, saves)
 from .conv import AXES, SPATIAL
 from .core import layer
 
@@ -21,6 +22,7 @@ class OutputSizes(Kind):
     """PyTorch's output_size: one size for every axis, or a tuple of n, where none keeps that
     axis's size (2-D and 3-D only: AdaptiveAvgPool1d refuses none)."""
     n: int
+    rule = rules.SIZE
 
     @property
     def label(self):
@@ -30,8 +32,10 @@ class OutputSizes(Kind):
     def __call__(self, value, fail):
         allowed = _whole_or_none if self.n > 1 else (lambda v: v is not None and _whole_or_none(v))
         if value is not None and _whole_or_none(value):
+            obey_rule((value,), self.rule, fail)
             return (value,) * self.n
         if isinstance(value, tuple) and len(value) == self.n and all(allowed(v) for v in value):
+            obey_rule([v for v in value if v is not None], self.rule, fail)
             return value
         fail(f"expected {self.label}, found {_written(value) if isinstance(value, tuple) else describe(value)}")
 

@@ -28,8 +28,9 @@ from ..results_types import Constraint
 from ..rules import check_or_keep
 from ..values import CHANNELS_FIRST, Tensor
 from ..results_types import Saved
-from .base import (ANYTHING, BOOL, NUMBER, REQUIRED, SIZE, SIZE_TUPLE, TENSOR, Built, K, OneOf, Optional, P,
-                   decide_equal, format_shape, prod, shapes_equal, tensor_inputs, w, when)
+from .base import (ANYTHING, BOOL, INDEX, INDEX_TUPLE, K, NUMBER, P, REQUIRED, SIZE, SIZE_TUPLE, TENSOR,
+                   Built, OneOf, Optional, decide_equal, format_shape, prod, shapes_equal, tensor_inputs, w,
+                   when)
 from .core import layer
 
 # ---- helpers -----------------------------------------------------------------
@@ -161,7 +162,7 @@ def _check_attention_bias(c, bias, scores):
                P("key", Optional(TENSOR), None),
                P("value", Optional(TENSOR), None),
                P("use_gate", BOOL, False),
-               P("attention_axes", Optional(OneOf((SIZE, SIZE_TUPLE))), None),
+               P("attention_axes", Optional(OneOf((INDEX, INDEX_TUPLE))), None),
                P("embed_dim", Optional(SIZE), None),
                P("kdim", Optional(SIZE), None),
                P("vdim", Optional(SIZE), None),

@@ -2,16 +2,18 @@
 LayerDef record, and the Ctx a layer's build function reads its input from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import sympy
 
-from ..errors import ArgumentError, ConventionError, ShapeError, Span
+from .. import rules
+from ..errors import ArgumentError, ConventionError, ShapeError, Span, did_you_mean
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Saved, Training, Weight
 from ..rules import check_or_keep
 from ..sizes import decide_equal, shapes_equal  # noqa: F401  (the catalog's size comparisons)
+from ..text import expr_text
 from ..text import shape_text as format_shape  # the catalog's name for it
 from ..values import CHANNELS_FIRST, BlockSpec, LayerSpec, SharedLayer, Tensor
 
@@ -22,6 +24,7 @@ REQUIRED = object()
 
 class Kind:
     label = "a value"
+    rule = None          # the size rule (rules.py) its numbers obey, if any
 
     def __call__(self, value, fail):
         return value
@@ -31,11 +34,32 @@ def _whole(value) -> bool:
     return is_expr(value) and value.is_integer is not False
 
 
-class _Size(Kind):
-    label = "a size (a whole number or an expression)"
+def _leaves(value):
+    """The numbers inside a coerced argument: one, a tuple, or a tuple of pairs."""
+    if isinstance(value, tuple):
+        for item in value:
+            yield from _leaves(item)
+    elif is_expr(value):
+        yield value
+
+
+def obey_rule(values, rule, fail):
+    """Refuse (through `fail`) a value the size rule already refuses (rules.py)."""
+    for value in values:
+        message = rules.refusal(value, rule)
+        if message is not None:
+            fail(message)
+
+
+@dataclass(frozen=True)
+class _Scalar(Kind):
+    """One number under a size rule: a size, an amount, a rate, an index (rules.py)."""
+    rule: rules.Rule
+    label: str
 
     def __call__(self, value, fail):
-        if _whole(value):
+        if is_expr(value):
+            obey_rule((value,), self.rule, fail)
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -84,19 +108,42 @@ class Choice(Kind):
              f"expected {self.label}, found {describe(value)}")
 
 
+# Keras 3's activation names (keras.activations): activation="..." changes no figure, but a
+# misspelt one is a mistake to point out, not to ignore.
+ACTIVATIONS = ("celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+               "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
+               "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
+               "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink", "threshold")
+
+
+class _Activation(Kind):
+    label = "an activation name"
+
+    def __call__(self, value, fail):
+        if isinstance(value, str) and value.lower() in ACTIVATIONS:
+            return value.lower()
+        if isinstance(value, str):
+            fail(f"unknown activation {value!r}{did_you_mean(value, ACTIVATIONS)}; Keras's are "
+                 f"{', '.join(ACTIVATIONS)}")
+        fail(f"expected {self.label}, found {describe(value)}")
+
+
 @dataclass(frozen=True)
 class Sizes(Kind):
-    """A size for each of `n` axes: one value for all, or a tuple of n."""
+    """A size for each of `n` axes: one value for all, or a tuple of n (each under `rule`)."""
     n: int
+    rule: rules.Rule = rules.SIZE
 
     @property
     def label(self):
         return f"a size or a tuple of {self.n} sizes"
 
     def __call__(self, value, fail):
-        if _whole(value):
+        if is_expr(value):
+            obey_rule((value,), self.rule, fail)
             return (value,) * self.n
-        if isinstance(value, tuple) and len(value) == self.n and all(_whole(v) for v in value):
+        if isinstance(value, tuple) and len(value) == self.n and all(is_expr(v) for v in value):
+            obey_rule(value, self.rule, fail)
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -106,6 +153,7 @@ class Padding(Kind):
     """"valid", "same" (and "causal" for 1-D), an integer for every axis, or one per axis."""
     n: int
     causal: bool = False
+    rule = rules.AMOUNT
 
     @property
     def label(self):
@@ -119,8 +167,10 @@ class Padding(Kind):
                 return value.lower()
             fail(f"expected {self.label}, found {value!r}")
         if _whole(value):
+            obey_rule((value,), self.rule, fail)
             return (value,) * self.n
         if isinstance(value, tuple) and len(value) == self.n and all(_whole(v) for v in value):
+            obey_rule(value, self.rule, fail)
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -128,14 +178,16 @@ class Padding(Kind):
 @dataclass(frozen=True)
 class Pairs(Kind):
     """(before, after) amounts for each of n axes, Keras-style: an int for all,
-    a tuple of n ints (symmetric), or a tuple of n pairs (n=1: one pair)."""
+    a tuple of n ints (symmetric), or a tuple of n pairs (n=1: one pair). Each is an amount (>= 0)."""
     n: int
+    rule = rules.AMOUNT
 
     @property
     def label(self):
         return f"an integer, a tuple of {self.n} integers or a tuple of {self.n} (before, after) pairs"
 
     def __call__(self, value, fail):
+        obey_rule(_leaves(value), self.rule, fail)
         if _whole(value):
             return ((value, value),) * self.n
         if isinstance(value, tuple):
@@ -149,13 +201,17 @@ class Pairs(Kind):
         fail(f"expected {self.label}, found {_show(value)}")
 
 
-class _SizeTuple(Kind):
-    label = "a tuple of sizes"
+@dataclass(frozen=True)
+class _Tuple(Kind):
+    """A tuple of numbers under one size rule (a single number is a tuple of one)."""
+    rule: rules.Rule
+    label: str
 
     def __call__(self, value, fail):
-        if _whole(value):
-            return (value,)
+        if is_expr(value):
+            value = (value,)
         if isinstance(value, tuple) and all(_whole(v) for v in value):
+            obey_rule(value, self.rule, fail)
             return value
         fail(f"expected {self.label}, found {_show(value)}")
 
@@ -195,6 +251,10 @@ class Optional(Kind):
     def label(self):
         return f"{self.inner.label} or none"
 
+    @property
+    def rule(self):
+        return self.inner.rule
+
     def __call__(self, value, fail):
         return None if value is None else self.inner(value, fail)
 
@@ -206,6 +266,11 @@ class OneOf(Kind):
     @property
     def label(self):
         return " or ".join(k.label for k in self.kinds)
+
+    @property
+    def rule(self):
+        found = {getattr(k, "rule", None) for k in self.kinds} - {None}
+        return found.pop() if len(found) == 1 else None
 
     def __call__(self, value, fail):
         for kind in self.kinds:
@@ -234,7 +299,13 @@ def _show(value) -> str:
     return describe(value)
 
 
-SIZE, NUMBER, BOOL, TEXT, SIZE_TUPLE, ANYTHING = _Size(), _Number(), _Bool(), _Text(), _SizeTuple(), _Anything()
+NUMBER, BOOL, TEXT, ANYTHING, ACTIVATION = _Number(), _Bool(), _Text(), _Anything(), _Activation()
+SIZE = _Scalar(rules.SIZE, "a size (a positive whole number or an expression)")
+AMOUNT = _Scalar(rules.AMOUNT, "an amount (a whole number >= 0)")
+RATE = _Scalar(rules.RATE, "a rate (a number in [0, 1))")
+INDEX = _Scalar(rules.INDEX, "an integer")
+SIZE_TUPLE = _Tuple(rules.SIZE, "a tuple of sizes")
+INDEX_TUPLE = _Tuple(rules.INDEX, "a tuple of integers")
 LAYER = _Instance(LayerSpec, "a layer call such as lstm(16)")
 BLOCK = _Instance(BlockSpec, "a block call such as SwiGLU(d, ff)")
 TENSOR = _Instance(Tensor, "a tensor name")
@@ -298,7 +369,7 @@ class LayerDef:
     input_size: Callable[["Ctx"], Any] | None = None   # what in_channels= etc. are checked against
 
     def all_params(self) -> tuple:
-        extra = (P("activation", Optional(TEXT), None),) if self.activation else ()
+        extra = (P("activation", Optional(ACTIVATION), None),) if self.activation else ()
         return self.params + extra + COMMON_PARAMS
 
     def keywords(self) -> dict:
@@ -485,6 +556,27 @@ class Ctx:
         return index
 
     # ---- checks
+    def check_arguments(self):
+        """Keep the size rules a symbolic argument must meet once numbers are known (`units=n - 5`
+        needs n > 5, `units=n` needs n whole and positive, which subs checks again); a number
+        that breaks a rule was refused when the argument was bound.
+        Called after the build, so a rule the layer states itself is not kept twice."""
+        for param in self.definition.all_params():
+            rule = getattr(param.kind, "rule", None)
+            if rule is None:
+                continue
+            span = self.a.span(param.name) or self.span
+            for value in _leaves(getattr(self.a, param.name)):
+                for kind, expr in rules.conditions(value, rule):
+                    same = [i for i, c in enumerate(self.constraints) if c.kind == kind and c.expr == expr]
+                    if same:           # the layer's own rule says it better (key_dim = d/h whole)
+                        self.constraints[same[0]] = replace(self.constraints[same[0]], shown=True)
+                        continue
+                    what = f"argument '{param.name}' = {expr_text(value)}" + (" must be whole" if kind == "integer"
+                                                                              else "")
+                    # kept even when decided now: subs re-checks it
+                    self.constraints.append(Constraint(kind, expr, self.layer_name, what, span, shown=True))
+
     def fail(self, message, arg: str | None = None, error=ArgumentError):
         span = (self.a.span(arg) if arg else None) or self.span
         raise error(f"{self.layer_name}: {message}", span)

@@ -6,8 +6,9 @@ import sympy
 from ..expressions import as_expr
 from ..results_types import Saved
 from ..values import CHANNELS_FIRST
-from .base import (ACTIVATION_KEEPS, REQUIRED, SHARED, K, BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef,
-                   Optional, P, decide_equal, format_shape, prod, saves, shapes_equal, w, when)
+from .base import (ACTIVATION, ACTIVATION_KEEPS, BOOL, INDEX, INDEX_TUPLE, K, NUMBER, P, RATE, REQUIRED,
+                   SHARED, SIZE, SIZE_TUPLE, TEXT, Built, LayerDef, Optional, decide_equal, format_shape,
+                   prod, saves, shapes_equal, w, when)
 
 LAYERS: list[LayerDef] = []
 
@@ -64,13 +65,13 @@ def identity(c):
     return Built(c.shape, view=True)
 
 
-@layer("flatten", "Flatten", params=[P("start_dim", SIZE, 1)])
+@layer("flatten", "Flatten", params=[P("start_dim", INDEX, 1)])
 def flatten(c):
     start = c.axis(c.a.start_dim) if c.a.start_dim != 1 else 0
     return Built((*c.shape[:start], prod(c.shape[start:])), layout=None, view=True)
 
 
-@layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", SIZE_TUPLE, REQUIRED, "shape")])
+@layer("reshape", "Reshape", "Unflatten", params=[P("target_shape", INDEX_TUPLE, REQUIRED, "shape")])
 def reshape(c):
     target = list(c.a.target_shape)
     unknown = [i for i, d in enumerate(target) if d == -1]
@@ -123,8 +124,8 @@ _elementwise("relu", "ReLU", params=[P("max_value", Optional(NUMBER), None), P("
                                      P("threshold", NUMBER, 0)], keeps=["output"])
 _elementwise("sigmoid", "Sigmoid", keeps=["output"])
 _elementwise("tanh", "Tanh", keeps=["output"])
-_elementwise("softmax", "Softmax", params=[P("axis", SIZE, -1, "dim")], keeps=["output"])
-_elementwise("log_softmax", "LogSoftmax", params=[P("axis", SIZE, -1, "dim")], keeps=["output"])
+_elementwise("softmax", "Softmax", params=[P("axis", INDEX, -1, "dim")], keeps=["output"])
+_elementwise("log_softmax", "LogSoftmax", params=[P("axis", INDEX, -1, "dim")], keeps=["output"])
 _elementwise("gelu", "GELU", keeps=["input"])
 _elementwise("silu", "SiLU", "swish", keeps=["input"])
 _elementwise("elu", "ELU", params=[P("alpha", NUMBER, 1)], keeps=["input"])
@@ -137,7 +138,7 @@ _elementwise("relu6", "ReLU6", keeps=["input"])
 _elementwise("softplus", "Softplus", keeps=["input"])
 _elementwise("mish", "Mish", keeps=["input"])
 
-@layer("activation", "Activation", params=[P("activation", TEXT)])
+@layer("activation", "Activation", params=[P("activation", ACTIVATION)])
 def activation(c):
     keep = ACTIVATION_KEEPS.get(c.a.activation.lower())
     return Built(c.shape, saved=saves(c, keep) if keep else ())
@@ -151,7 +152,7 @@ def _dropout(name, *aliases, keeps="mask"):
     """keeps: "mask" (PyTorch's dropout: a bool mask on CUDA, a tensor of the dtype on CPU),
     "noise" (a tensor of the dtype the input was multiplied by) or "channel" (one noise value
     per channel: the spatial dropouts)."""
-    @layer(name, *aliases, params=[P("rate", NUMBER, sympy.Rational(1, 2), "p")])
+    @layer(name, *aliases, params=[P("rate", RATE, sympy.Rational(1, 2), "p")])
     def build(c):
         if as_expr(c.a.rate) == 0:
             return Built(c.shape, saved=())
@@ -220,7 +221,7 @@ _elementwise_merge("maximum", "Maximum", keeps_inputs=True)
 _elementwise_merge("minimum", "Minimum", keeps_inputs=True)
 
 
-@layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(SIZE), None, "dim")])
+@layer("concatenate", "Concatenate", "cat", inputs="many", params=[P("axis", Optional(INDEX), None, "dim")])
 def concatenate(c):
     """Joins along `axis` (batch axis = 0); by default the channel axis of the layout."""
     if len(c.inputs) < 2:

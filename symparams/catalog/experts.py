@@ -7,7 +7,7 @@ from dataclasses import replace
 import sympy
 
 from ..values import BlockSpec
-from .base import BLOCK, BOOL, LAYER, REQUIRED, SIZE, Built, K, OneOf, P, prod, w, when
+from .base import AMOUNT, BLOCK, BOOL, LAYER, REQUIRED, SIZE, Built, K, OneOf, P, prod, w, when
 from .core import layer
 
 EXPERT = OneOf((LAYER, BLOCK))
@@ -18,7 +18,7 @@ EXPERT = OneOf((LAYER, BLOCK))
                K("experts", SIZE, REQUIRED, "num_experts", "num_local_experts"),
                K("top_k", SIZE, REQUIRED, "num_experts_per_tok"),
                K("router_bias", BOOL, False),
-               K("shared_experts", SIZE, 0)])
+               K("shared_experts", AMOUNT, 0)])
 def moe(c):
     """A router (a dense of width E on the last axis, with a bias if router_bias) scores E
     experts per token; each token runs through its top_k of them, and through every shared

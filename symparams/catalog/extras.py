@@ -4,8 +4,8 @@ from __future__ import annotations
 import sympy
 
 from ..results_types import Constraint
-from .base import (BOOL, NUMBER, SIZE, SIZE_TUPLE, TEXT, Built, K, Optional, P, Sizes, decide_equal, format_shape,
-                   saves, w)
+from .base import (BOOL, INDEX_TUPLE, K, NUMBER, P, SIZE, SIZE_TUPLE, TEXT, Built, Optional, Sizes,
+                   decide_equal, format_shape, saves, w)
 from .core import layer
 
 
@@ -36,7 +36,7 @@ def _unshared_from_count(c, n, index):
 
 
 @layer("prelu", "PReLU",
-       params=[K("shared_axes", Optional(SIZE_TUPLE), None),
+       params=[K("shared_axes", Optional(INDEX_TUPLE), None),
                K("num_parameters", Optional(SIZE), None),
                K("init", NUMBER, sympy.Rational(1, 4))])
 def prelu(c):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..results_types import Saved
-from .base import BOOL, SIZE, Built, OneOf, Optional, P, SIZE_TUPLE, prod, saves, w, when
+from .base import BOOL, INDEX, INDEX_TUPLE, SIZE, SIZE_TUPLE, Built, OneOf, Optional, P, prod, saves, w, when
 
 
 def _keeps(c, statistics, normalized=False, per_batch=False):
@@ -42,7 +42,7 @@ def _normalized_size(c):
 
 @layer("batch_norm", "BatchNormalization", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
        input_size=_normalized_size,
-       params=[P("axis", Optional(SIZE), None),
+       params=[P("axis", Optional(INDEX), None),
                P("center", BOOL, True),
                P("scale", BOOL, True),
                P("affine", Optional(BOOL), None),
@@ -72,7 +72,7 @@ def batch_norm(c):
 
 
 @layer("layer_norm", "LayerNormalization", "LayerNorm", input_size=lambda c: c.features,
-       params=[P("axis", OneOf((SIZE, SIZE_TUPLE)), -1),
+       params=[P("axis", OneOf((INDEX, INDEX_TUPLE)), -1),
                P("center", BOOL, True, "bias"),
                P("scale", BOOL, True),
                P("elementwise_affine", Optional(BOOL), None),
@@ -98,7 +98,7 @@ def layer_norm(c):
 
 @layer("group_norm", "GroupNormalization", "GroupNorm", input_size=_normalized_size,
        params=[P("groups", SIZE, 32, "num_groups"),
-               P("axis", Optional(SIZE), None),
+               P("axis", Optional(INDEX), None),
                P("center", BOOL, True),
                P("scale", BOOL, True),
                P("affine", Optional(BOOL), None)])
@@ -118,7 +118,7 @@ def group_norm(c):
 
 
 @layer("rms_norm", "RMSNormalization", "RMSNorm", input_size=lambda c: c.features,
-       params=[P("axis", OneOf((SIZE, SIZE_TUPLE)), -1),
+       params=[P("axis", OneOf((INDEX, INDEX_TUPLE)), -1),
                P("elementwise_affine", BOOL, True)])
 def rms_norm(c):
     """One scale per element of the normalized axes: Keras `scale`, PyTorch `weight`."""

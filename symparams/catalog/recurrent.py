@@ -22,7 +22,7 @@ from ..expressions import as_expr
 from ..values import ArgValue, Tensor
 from ..errors import ShapeError
 from ..sizes import shapes_equal
-from .base import (BOOL, LAYER, REQUIRED, SIZE, TENSORS, TEXT, Built, Choice, K, Optional, P, Sizes,
+from .base import (ACTIVATION, AMOUNT, BOOL, LAYER, REQUIRED, SIZE, TENSORS, TEXT, Built, Choice, K, Optional, P, Sizes,
                    format_shape, prod, w, when)
 from .conv import output_length
 from .core import layer
@@ -45,9 +45,9 @@ def _count(c, value, what, arg, minimum):
 def _recurrent(kind, *aliases):
     # Keras's positional order: units, activation, [recurrent_activation], use_bias.
     params = [P("units", SIZE, REQUIRED, "hidden_size"),
-              P("activation", Optional(TEXT), None)]
+              P("activation", Optional(ACTIVATION), None)]
     if kind != "simple_rnn":
-        params.append(P("recurrent_activation", Optional(TEXT), None))
+        params.append(P("recurrent_activation", Optional(ACTIVATION), None))
     params += [P("use_bias", BOOL, True, "bias"),
                K("return_sequences", BOOL, False),
                K("return_state", BOOL, False),
@@ -55,7 +55,7 @@ def _recurrent(kind, *aliases):
                K("num_layers", SIZE, 1),
                K("bidirectional", BOOL, False)]
     if kind == "lstm":
-        params.append(K("proj_size", SIZE, 0))
+        params.append(K("proj_size", AMOUNT, 0))
     if kind == "gru":
         params.append(K("reset_after", BOOL, True))
     if kind == "simple_rnn":

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import sympy
 
-from .base import BOOL, REQUIRED, SIZE, Built, K, Optional, P, Padding, Sizes, prod, saves, w, when
+from .. import rules
+from .base import (BOOL, K, P, REQUIRED, SIZE, Built, Optional, Padding, Sizes, prod, saves, w, when)
 from .conv import AXES, SPATIAL
 from .core import layer
 
@@ -154,7 +155,7 @@ def _conv_transpose(rank):
                    P("kernel_size", Sizes(rank)),
                    P("strides", Sizes(rank), 1, "stride"),
                    P("padding", Padding(rank), "valid"),
-                   P("output_padding", Optional(Sizes(rank)), None),
+                   P("output_padding", Optional(Sizes(rank, rules.AMOUNT)), None),
                    P("dilation_rate", Sizes(rank), 1, "dilation"),
                    K("groups", SIZE, 1),
                    P("use_bias", BOOL, True, "bias")])

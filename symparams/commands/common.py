@@ -39,6 +39,8 @@ def parse_sets(items) -> dict:
             if not match:
                 raise UsageError(f"--set {part!r}: expected NAME=VALUE, e.g. --set H=224")
             name, text = match.group(1), match.group(2)
+            if name in values:
+                raise UsageError(f"--set {name} is given twice; give each symbol one value")
             try:
                 values[name] = parse_value(text)
             except SymparamsError as err:

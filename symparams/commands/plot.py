@@ -36,6 +36,8 @@ def add_arguments(parser):
     parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
     parser.add_argument("--out", default="params.png", help="the image to write (.png, .pdf, .svg; default params.png)")
     parser.add_argument("--title", help="a title for the figure")
+    parser.add_argument("--skip-invalid", action="store_true",
+                        help="drop the values that break a size rule (counted) instead of stopping at the first")
 
 
 def parse_range(text: str, points: int = 48):
@@ -76,37 +78,23 @@ def load_curve_model(spec, convention, values, defaults, xname):
     return net
 
 
-def _size_checks(net, x):
-    """The size rules that depend on x (the model's, and every output size must be positive)."""
-    from ..expressions import as_expr
-    from ..results_types import Constraint
-    checks = [c for c in net.constraints if x in c.expr.free_symbols]
-    seen = set()
-    for row in net.layers:
-        for shape in row.output_shapes:
-            for d in shape:
-                d = as_expr(d)
-                if x in d.free_symbols and d not in seen:
-                    seen.add(d)
-                    checks.append(Constraint("positive", d, row.name, "an output size", row.span))
-    return checks
-
-
-def _ok(checks, x, value) -> bool:
-    return not any(c.subs({x: value}).violated() for c in checks)
-
-
-def curve(net, xname: str, values, label: str | None = None) -> Curve:
-    """The model's params and MACs at each value of the symbol (values that break a size rule skipped)."""
+def curve(net, xname: str, values, label: str | None = None, skip_invalid: bool = True) -> Curve:
+    """The model's params and MACs at each value of the symbol. A value that breaks a size rule is
+    skipped, or (skip_invalid=False) an error naming it: sweep's rule, sweep's check."""
     import sympy
+
+    from ..sweep import invalid_points, numpy, point_at, raise_at
     x = net.symbol(xname)
-    checks = _size_checks(net, x)
+    columns = {xname: numpy().asarray(values, dtype=numpy().int64)}
+    bad = invalid_points(net, columns, {xname: x})
     out = Curve(label or net.name, [], [], [], [])
-    for v in values:
-        value = sympy.Integer(v)
-        if not _ok(checks, x, value):
+    if bad is not None and bad.any() and not skip_invalid:
+        raise_at(net, point_at(columns, int(bad.argmax())))
+    for k, v in enumerate(values):
+        if bad is not None and bad[k]:
             out.skipped.append(v)
             continue
+        value = sympy.Integer(v)
         out.x.append(v)
         out.params.append(net.params.xreplace({x: value}))
         out.macs.append(net.macs.xreplace({x: value}))
@@ -149,24 +137,26 @@ def run(args) -> str:
     lo, hi = values[0], values[-1]
     for spec in args.models:
         net = load_curve_model(spec, args.convention, sets, args.defaults, xname)
-        c = curve(net, xname, values, net.name)
+        c = curve(net, xname, values, net.name, skip_invalid=args.skip_invalid)
         if not c.x:
             raise UsageError(f"{spec}: no value of {xname} in {args.x.split('=', 1)[1]} satisfies the model's size "
                              f"rules (e.g. a divisibility); try a step, e.g. --x {xname}=64:4096:64")
         if c.skipped:
-            notes.append(f" {net.name}: skipped {len(c.skipped)} values of {xname} that break a size rule "
-                         f"(first: {c.skipped[0]}; a step such as --x {xname}={lo}:{hi}:64 avoids them)")
+            notes.append(f" {net.name}: skipped {len(c.skipped)} points that break a size rule "
+                         f"(the first: {xname} = {c.skipped[0]})")
         curves.append(c)
     names = [c.label for c in curves]
     for c, spec in zip(curves, args.models):
         if names.count(c.label) > 1:                     # the same model name twice: say which file
             c.label = f"{Path(split_model_spec(spec)[0]).name}:{c.label}"
     fig = figure(curves, xname, args.title)
+    # matplotlib adds .png to a name without a suffix: report the file really written.
+    out = args.out if Path(args.out).suffix else args.out + ".png"
     try:
-        fig.savefig(args.out, dpi=130)
+        fig.savefig(out, dpi=130)
     except (OSError, ValueError) as err:
-        raise UsageError(f"cannot write {args.out}: {err}") from None
-    return "\n".join([f"wrote {args.out}: params and MACs of {', '.join(c.label for c in curves)} for "
+        raise UsageError(f"cannot write {out}: {err}") from None
+    return "\n".join([f"wrote {out}: params and MACs of {', '.join(c.label for c in curves)} for "
                       f"{xname} from {lo} to {hi} ({len(values)} values, log axes)", *notes])
 
 

@@ -48,7 +48,7 @@ def run(args) -> str:
     for i, root in enumerate(solution.exact):
         row = {"exact": expr_text(root)}
         if solution.numeric:
-            rounded = solution.round(solution.numeric[i])
+            rounded = solution.round(root)
             row.update(value=solution.numeric[i], rounded=rounded)
             row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
         rows.append(row)

@@ -14,6 +14,8 @@ def add_arguments(parser):
     parser.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]",
                         help="a symbol and its values: START:STOP:STEP (STOP included) or v1,v2,...; "
                              "several --vary make a grid")
+    parser.add_argument("--skip-invalid", action="store_true",
+                        help="drop the points that break a size rule (counted) instead of stopping at the first")
     parser.add_argument("--of", default="params,macs", metavar="FIGURES",
                         help="comma-separated figures (params, trainable, non_trainable, buffers, active_params, macs, flops)")
 
@@ -40,7 +42,7 @@ def run(args) -> str:
         except SymparamsError as err:
             raise UsageError(f"--vary {item}: {err.message}") from None
     net = load_model(args)
-    table = sweep(net, vary, figures)
+    table = sweep(net, vary, figures, skip_invalid=args.skip_invalid)
     if args.format == "csv":
         from ..printers.csv import render_sweep
         return render_sweep(table)

@@ -93,6 +93,7 @@ class LayerApplier:
         ctx = Ctx(layer, x, (x, *[t.value for t in tensors]), bound, self.convention, layer_name, span,
                   apply_spec=apply_spec, shared_weights=self._first_weights.get)
         built = layer.build(ctx)
+        ctx.check_arguments()
         _check_input_sizes(layer, ctx, size_checks)
         self.recorder.keep(ctx.constraints)
         if not bound.trainable:

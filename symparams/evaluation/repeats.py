@@ -6,8 +6,8 @@ from typing import Callable
 
 import sympy
 
-from .. import limits
-from ..errors import ArgumentError, LimitError, ShapeError
+from .. import limits, rules
+from ..errors import ArgumentError, ConstraintError, LimitError, ShapeError
 from ..expressions import describe, is_expr
 from ..results import RepeatContext
 from ..sizes import shapes_equal
@@ -30,8 +30,9 @@ class RepeatRunner:
             raise ArgumentError(f"a repeat count must be a number or expression, found {describe(count)}",
                                 stmt.count.span)
         if count.is_number:
-            if not count.is_integer or count < 0:
-                raise ArgumentError(f"a repeat count must be a whole number, found {count}", stmt.count.span)
+            message = rules.refusal(count, rules.COUNT)
+            if message is not None:
+                raise ConstraintError(message, stmt.count.span)
             self._unroll(stmt, int(count), frame)
         else:
             self._run_generic_pass(stmt, count, frame)
@@ -42,6 +43,9 @@ class RepeatRunner:
             raise LimitError(f"repeat unrolls more than {limits.MAX_UNROLL} iterations in all; "
                              f"use a symbolic count (e.g. `repeat L:` with L unset) to count without unrolling",
                              stmt.count.span)
+        if stmt.stage_input is not None and n > limits.MAX_STAGES:
+            raise LimitError(f"a stage repeat runs at most {limits.MAX_STAGES} iterations (limit: MAX_STAGES), "
+                             f"found {n}", stmt.count.span)
         stage = self._stage(stmt, n, frame)
         pass_rows = 0     # before the repeat: every earlier row holds under what entering it needs
         for j in range(n):
@@ -69,7 +73,7 @@ class RepeatRunner:
                 self._enter(stage, frame.current, 0, pass_rows=0)
                 frame.current = stage.at(index)
             frame.env[stmt.var] = index
-        with self.recorder.inside_repeat(RepeatContext(count, index)):
+        with self.recorder.inside_repeat(RepeatContext(count, index, stmt.count.span)):
             pass_rows = len(self.recorder.rows)
             self.run_body(stmt.body, frame)
         if stage is not None:

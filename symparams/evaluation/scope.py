@@ -6,9 +6,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.core.facts import InconsistentAssumptions
 
 from .. import ast, catalog
-from ..errors import ArgumentError, UnknownNameError, did_you_mean
+from ..errors import ArgumentError, Span, UnknownNameError, did_you_mean
 from ..expressions import FUNCTIONS, ExpressionEvaluator, describe, is_expr
 from ..values import ArgValue, BlockSpec, LayerSpec, Tensor
 
@@ -39,6 +40,13 @@ def declared_assumptions(module: ast.Module) -> dict:
             words[word.id] = True
         if not words:
             words = {"integer": True, "positive": True}
+        try:
+            sympy.Symbol("probe", **words)
+        except InconsistentAssumptions:
+            where = Span(decl.assumptions[0].span.line, decl.assumptions[0].span.column,
+                         decl.assumptions[-1].span.end_line, decl.assumptions[-1].span.end_column)
+            raise ArgumentError(f"the assumptions {' '.join(w.id for w in decl.assumptions)} contradict each other",
+                                where) from None
         for name in decl.names:
             declared[name.id] = words
     return declared
@@ -47,12 +55,33 @@ def declared_assumptions(module: ast.Module) -> dict:
 def definitions_by_name(module: ast.Module) -> dict:
     definitions = {}
     for definition in module.definitions:
+        check_parameters(definition)
+        check_not_a_layer(definition)
         if definition.name in definitions:
             raise ArgumentError(f"{definition.kind} '{definition.name}' is defined twice "
                                 f"(first at line {definitions[definition.name].span.line})",
                                 definition.name_span)
         definitions[definition.name] = definition
     return definitions
+
+
+def check_not_a_layer(definition):
+    """A block named like a catalog layer would silently replace it in every chain: refused."""
+    layer = catalog.lookup(definition.name) if definition.kind == "block" else None
+    if layer is not None:
+        raise ArgumentError(f"block '{definition.name}' has the name of the catalog layer {layer.name}; "
+                            f"a block cannot replace a layer, so rename it (e.g. {definition.name}_block)",
+                            definition.name_span)
+
+
+def check_parameters(definition):
+    """A model's parameters are named once each."""
+    seen = {}
+    for param in definition.params:
+        if param.name in seen:
+            raise ArgumentError(f"parameter '{param.name}' is declared twice in {definition.kind} {definition.name}",
+                                param.span)
+        seen[param.name] = param
 
 
 @dataclass
@@ -115,6 +144,9 @@ class Scope:
         for param in definition.params:
             if param.default is not None:
                 defaults[param.name] = self.expr(param.default, frame)
+                if not is_expr(defaults[param.name]):
+                    raise ArgumentError(f"parameter {param.name}: a default must be a number or expression, "
+                                        f"found {describe(defaults[param.name])}", param.default.span)
             if param.name in self.values:
                 self.used_values.add(param.name)
                 frame.env[param.name] = self.values[param.name]

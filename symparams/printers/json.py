@@ -79,7 +79,9 @@ def comparison_dict(c) -> dict:
 
 def sweep_dict(net, columns: dict) -> dict:
     """A sweep's {name: array}: the column names and one row per point."""
+    skipped = getattr(columns, "skipped", 0)       # sweep(skip_invalid=True): points that broke a size rule
     return {"model": net.name, "convention": net.convention, "columns": list(columns),
+            **({"skipped": skipped} if skipped else {}),
             "rows": [list(r) for r in zip(*[c.tolist() for c in columns.values()])]}
 
 

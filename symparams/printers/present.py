@@ -125,6 +125,29 @@ def shown_symbols(net) -> list[str]:
     return sorted({s.name for s in found - net.repeat_indices})
 
 
+def requirements(net, most: int = 8) -> list[str]:
+    """The size rules still pending on symbols (rules.py), as a reader writes them: `n > 5`,
+    `d/h whole`. At most `most`, then a count."""
+    from ..rules import condition_text
+    found, strongest = [], {}
+    # only the rules on arguments and input sizes: a conv's H - k + 1 > 0, a stage's per-index rules
+    # and rules through floor(H/p) are checked on substitution too, but follow from the model's shapes
+    shown = [c for c in net.constraints
+             if c.shown and not (c.ranges or c.decided() or c.expr.has(sympy.floor, sympy.ceiling))]
+    for c in shown:
+        if c.kind == "integer":          # H/8 whole implies H/4 whole: keep the largest denominator
+            coefficient, rest = c.expr.as_coeff_Mul()
+            if coefficient.is_Rational and coefficient.q > strongest.get(rest, (0, None))[0]:
+                strongest[rest] = (coefficient.q, c)
+    for c in shown:
+        if c.kind == "integer" and strongest.get(c.expr.as_coeff_Mul()[1], (0, c))[1] is not c:
+            continue
+        text = condition_text(c.kind, c.expr)
+        if text not in found:
+            found.append(text)
+    return found if len(found) <= most else found[:most] + [f"and {len(found) - most} more"]
+
+
 def defaults_text(net, show) -> str:
     """`C, H, W` or, with declared defaults, `H=224, W=224, classes=1000` (symbols in sorted order)."""
     parts = []
@@ -142,4 +165,4 @@ def share_text(row) -> str:
     return f"{pct:.2f}%" if pct is not None else "—"
 
 
-__all__ = ["share_text", "DisplayRow", "display_rows", "defaults_text"]
+__all__ = ["share_text", "DisplayRow", "display_rows", "defaults_text", "requirements"]

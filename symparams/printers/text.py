@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..expressions import as_expr
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
-from .present import defaults_text, display_rows, share_text, shows_active
+from .present import defaults_text, display_rows, requirements, share_text, shows_active
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
@@ -164,6 +164,9 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
         if figure == "macs" and len(net.output_shapes) > 1:
             lines += _total_line("Outputs", shapes_text(net.output_shapes), width, color)
         lines += _total_line(label, expr_text(getattr(net, figure)), width, color)
+    needs = requirements(net)
+    if needs:
+        lines += _total_line("Requires", ", ".join(needs), width, color)
     return "\n".join(lines)
 
 
@@ -238,4 +241,7 @@ def render_sweep(net, columns: dict) -> str:
     names = list(columns)
     cols = [columns[n] for n in names]
     rows = [tuple(_cell(c[i]) for c in cols) for i in range(len(cols[0]))]
-    return f"Sweep: {net.name}   convention: {net.convention}   {len(rows)} points\n" + table(names, rows)
+    skipped = getattr(columns, "skipped", 0)       # sweep(skip_invalid=True): points that broke a size rule
+    first = ", ".join(f"{k} = {v}" for k, v in (getattr(columns, "first_skipped", None) or {}).items())
+    note = f"\n skipped {skipped} points that break a size rule (the first: {first})" if skipped else ""
+    return f"Sweep: {net.name}   convention: {net.convention}   {len(rows)} points\n" + table(names, rows) + note
