@@ -186,7 +186,8 @@ def torch_mha_program(c):
     if c["pytorch_style"]:
         args = [f"num_heads={c['h']}", f"embed_dim={E}"]
     else:
-        args = [str(c["h"]), str(c["head"])]
+        # Keras's words on PyTorch's class name: its positional order is PyTorch's (embed_dim, num_heads)
+        args = [f"num_heads={c['h']}", f"key_dim={c['head']}"]
     if c["cross"]:
         shapes += [(c["S"], c["vdim"]), (c["S"], c["kdim"])]
         inputs += [("kv", _shape_text(shapes[1])), ("kk", _shape_text(shapes[2]))]

@@ -354,6 +354,9 @@ def conv_source(cfg):
         return call(name, cfg["kernel"], **kw)
     if cfg["torch_words"]:
         return call(name, out_channels=cfg["filters"], kernel_size=cfg["kernel"], in_channels=cfg["channels"], **kw)
+    if name == TORCH_CONV[kind].format(r=cfg["rank"]):
+        # PyTorch's class name takes PyTorch's order: Conv2d(in_channels, out_channels, kernel_size)
+        return call(name, cfg["channels"], cfg["filters"], cfg["kernel"], **kw)
     return call(name, cfg["filters"], cfg["kernel"], **kw)
 
 
