@@ -20,6 +20,7 @@ from .rules import check_or_keep
 from .values import CONVENTION_LAYOUT, LayerSpec, SharedLayer, Tensor, check_layout
 
 CONVENTIONS = tuple(CONVENTION_LAYOUT)
+_QUIET_BINDINGS = frozenset({"identity", "buffer"})
 
 
 class Evaluator:
@@ -95,8 +96,9 @@ class Evaluator:
 
     def exec_Binding(self, stmt, frame):
         tensor = self.run_chain(stmt.chain, frame)
-        # `x = identity` only names the current tensor (a residual kept for later): nothing to warn of.
-        if all(isinstance(node, ast.Name) and node.id == "identity" for node in stmt.chain.nodes):
+        # `x = identity` only names the current tensor (a residual kept for later), and a buffer is
+        # module state that nothing reads (rotary tables): nothing to warn of.
+        if all((node.id if isinstance(node, ast.Name) else node.func) in _QUIET_BINDINGS for node in stmt.chain.nodes):
             frame.env[stmt.name] = tensor
         else:
             frame.bind(stmt.name, tensor, stmt.span, "branch")
