@@ -52,6 +52,9 @@ PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
     # seq2seq); the recurrent generators need a second input to write it for every layer.
     **{(layer, "initial_state"): "i12-lang" for layer in ("lstm", "gru", "simple_rnn")},
+    # i13-memory: attention's dropout changes no param or MAC; its saved mask is measured live in
+    # tests/oracle/test_live_memory.py (GPT-2 with its three dropouts, one training step).
+    ("multi_head_attention", "dropout"): "i13-memory",
 }
 
 
