@@ -228,8 +228,10 @@ def check_expansion(model: ast.Definition, definitions: dict):
             if isinstance(stmt, ast.RepeatStmt):
                 count = stmt.count.value if isinstance(stmt.count, ast.Number) else 1
                 total += max(int(count), 1) * rows(stmt.body, stack) if count < bound else rows(stmt.body, stack)
-            elif isinstance(stmt, (ast.ChainStmt, ast.Binding)):
+            elif isinstance(stmt, (ast.ChainStmt, ast.Binding, ast.UnpackBinding)):
                 total += sum(node_rows(node, stack) for node in stmt.chain.nodes)
+            elif isinstance(stmt, ast.IfStmt):      # every branch, as if each ran: an upper bound
+                total += sum(rows(body, stack) for body in (*(b for _, b in stmt.branches), stmt.orelse))
             else:
                 total += 1
             total = min(total, bound + 1)

@@ -186,3 +186,12 @@ def test_efficientnet_b0_is_one_mbconv_block_with_conditionals():
     result = symparams.load(EXAMPLES / "efficientnet_b0.arch").model(convention="torch", defaults=True)
     assert result.params == 5_288_548
     assert result.output_shape == (1000,)
+
+
+def test_block_calls_inside_conditionals_count_toward_the_layer_bound_before_any_work():
+    # B_i calls B_(i-1) twice inside an `if`: 2**40 layers, refused from the tree, not by running it
+    source = "block B0():\n    relu\n" + "".join(
+        f"block B{i}():\n    if true:\n        B{i - 1}() -> B{i - 1}()\n" for i in range(1, 41)) \
+        + "model M():\n    input (4,)\n    B40()\n"
+    with pytest.raises(symparams.LimitError, match="expands to more than 200000 layers"):
+        symparams.parse(source).model()
