@@ -56,7 +56,7 @@ def example_call(definition) -> str | None:
     """The layer called with each required argument a symbol of its own name; None when a
     required argument is not a size (a layer, a tensor, a shape)."""
     required = [p for p in definition.params if p.default is catalog.base.REQUIRED]
-    sized = [p for p in required if "size" in _kind(p) and "tuple of" not in _kind(p).replace("or a tuple of", "")]
+    sized = [p for p in required if _kind(p).startswith("a size")]     # SIZE, Sizes(n), output sizes
     if len(sized) != len(required):
         return None
     return f"{definition.name}({', '.join(p.name for p in required)})" if required else definition.name

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import sympy
 
-from ..catalog.base import INPUT_SIZE_KEYWORDS, NO_EFFECT_KEYWORDS, REQUIRED, Args
+from ..catalog.base import BOOL, INPUT_SIZE_KEYWORDS, NO_EFFECT_KEYWORDS, REQUIRED, Args
 from ..catalog.signatures import positional_order
 from ..errors import ArgumentError, UnknownNameError, did_you_mean
 from ..expressions import describe
@@ -60,17 +60,17 @@ def _as_keywords(written, order, args, layout):
         raise ArgumentError(f"{written} takes at most {len(order)} positional arguments "
                             f"({', '.join(order) or 'none'}), found {len(positional)}", positional[len(order)].span)
     named = []
-    for slot, a in zip(order, positional):
+    for place, (slot, a) in enumerate(zip(order, positional), 1):
         if slot == "data_format":
             if a.value is not None and a.value != layout:
-                raise ArgumentError(f"{written}: data_format (positional argument {order.index(slot) + 1}) is "
+                raise ArgumentError(f"{written}: data_format (positional argument {place}) is "
                                     f"decided by the file's layout here: write none, or `layout {a.value}` "
                                     f"at the top of the file" if isinstance(a.value, str) else
                                     f"{written}: data_format: expected none, found {describe(a.value)}", a.span)
             continue
         if slot.endswith(_OBJECT_SLOTS) and not (a.value is None or isinstance(a.value, str)):
             # Keras's PReLU(5) would put 5 where an initializer goes: say so, not ignore it.
-            raise ArgumentError(f"{written}: positional argument {order.index(slot) + 1} is {slot}, which takes "
+            raise ArgumentError(f"{written}: positional argument {place} is {slot}, which takes "
                                 f"a name such as \"zeros\", found {describe(a.value)}", a.span)
         named.append(replace(a, keyword=slot, keyword_span=a.span))
     return (*named, *(a for a in args if a.keyword is not None))
@@ -127,10 +127,9 @@ def block_trainable(definition, args):
     trainable = True
     for a in args:
         if a.keyword == "trainable":
-            if not isinstance(a.value, bool) and not (isinstance(a.value, sympy.Basic) and a.value in (0, 1)):
-                raise ArgumentError(f"block {definition.name}: argument 'trainable': expected true or false, "
-                                    f"found {describe(a.value)}", a.span)
-            trainable = bool(a.value)
+            def fail(message, span=a.span):
+                raise ArgumentError(f"block {definition.name}: argument 'trainable': {message}", span)
+            trainable = BOOL(a.value, fail)        # the same rule as a layer's trainable=
     return tuple(a for a in args if a.keyword != "trainable"), trainable
 
 
