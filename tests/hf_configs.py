@@ -2,7 +2,7 @@
 widths, depths, heads, key/value heads, tied and untied embeddings."""
 from hypothesis import strategies as st
 
-HEADS = {"whisper": ("WhisperForConditionalGeneration",), "vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
+HEADS = {"mixtral": ("MixtralForCausalLM",), "whisper": ("WhisperForConditionalGeneration",), "vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
          "gemma2": ("Gemma2ForCausalLM",), "phi3": ("Phi3ForCausalLM",), "gpt2": ("GPT2LMHeadModel",),
          "gpt_neox": ("GPTNeoXForCausalLM",), "bert": ("BertForMaskedLM",), "roberta": ("RobertaForMaskedLM",),
          "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",)}
@@ -25,6 +25,9 @@ def llama_like(draw, model_type):
         config["attention_bias"] = draw(st.booleans())
     if model_type == "llama":
         config["mlp_bias"] = draw(st.booleans())
+    if model_type == "mixtral":
+        config["num_local_experts"] = draw(st.integers(1, 4))
+        config["num_experts_per_tok"] = draw(st.integers(1, config["num_local_experts"]))
     return config
 
 

@@ -34,12 +34,22 @@ PUBLISHED = [
     # (tests/oracle/test_live_import_hf.py). By hand: V*d*2 + L*(4*d**2 + 3*d (q, k, v biases)
     # + 3*d*ff + 2*d) + d with V=152064, d=8192, ff=24576, L=80, hkv = hq (no grouping).
     ("qwen1.5-72b", "Qwen2ForCausalLM", 72_287_920_128, 128),
+    # Mixtral-8x7B: 46.7B total, 12.9B active per token (Jiang et al., 2024; examples/mixtral.arch)
+    ("mixtral-8x7b", "MixtralForCausalLM", 46_702_792_704, 128),
 ]
 
 
 @pytest.mark.parametrize("name, model, params, buffers", PUBLISHED)
 def test_published_configs(name, model, params, buffers):
     assert figures(name, model) == (params, buffers)
+
+
+def test_mixtral_counts_two_of_eight_experts_per_token():
+    """Mixtral-8x7B: 12.9B active of 46.7B (Jiang et al., 2024). By hand, the active figure is the
+    total less six of the eight experts' 3*d*ff in each of L layers: 46,702,792,704 - 32*6*3*4096*14336."""
+    text = import_config(json.loads((CONFIGS / "mixtral-8x7b.json").read_text()), "mixtral-8x7b.json")
+    net = symparams.parse(text).model("MixtralForCausalLM", convention="torch", defaults=True)
+    assert int(net.active_params) == 46_702_792_704 - 32 * 6 * 3 * 4096 * 14336 == 12_879_925_248
 
 
 def test_symbols_are_the_configs_terms_with_its_values_as_defaults():
@@ -67,7 +77,7 @@ def test_unknown_keys_are_listed_as_ignored():
 
 ERRORS = [
     ({"model_type": "llama3000"}, "model_type 'llama3000': no family template for it; known model types: bert, "
-                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, phi3, qwen2, roberta, t5, vit, whisper"),
+                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, mixtral, phi3, qwen2, roberta, t5, vit, whisper"),
     ({}, "no model_type: no family template for it"),
     ({"model_type": "gpt2", "n_embd": "768; import os"}, "n_embd = '768; import os': expected a positive whole number"),
     ({"model_type": "gpt2", "n_layer": 0}, "n_layer = 0: expected a positive whole number"),
@@ -92,12 +102,6 @@ def test_configs_it_cannot_follow(tmp_path, capsys, config, message):
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: error: ") and message in err
     assert "Traceback" not in err
-
-
-def test_mixtral_awaits_moe_and_is_refused_not_guessed(capsys):
-    """Mixtral needs moe(...) (issue 12, branch i12-moe)."""
-    assert main(["import", "hf", str(CONFIGS / "mixtral-8x7b.json")]) == 1
-    assert "model_type 'mixtral': no family template for it" in capsys.readouterr().err
 
 
 def test_cli_writes_a_file_that_summary_reads(tmp_path, capsys):

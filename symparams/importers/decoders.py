@@ -38,30 +38,43 @@ block GatedMLP(d, ff):
     dense(ff, use_bias={mlp_bias}, name="mlp.up_proj") -> multiply(g)
         -> dense(d, use_bias={mlp_bias}, name="mlp.down_proj")
 
-block DecoderLayer(d, hd, hq, hkv, ff):
+block DecoderLayer(d, hd, hq, hkv, ff{expert_params}):
     a = rms_norm(name="input_layernorm")
         -> grouped_query_attention(hd, hq, hkv, use_bias={attention_bias}, name="self_attn"){post_attention}
     add(a)
-    m = rms_norm(name="{mlp_norm}") -> GatedMLP(d, ff){post_mlp}
+    m = rms_norm(name="{mlp_norm}") -> {mlp}{post_mlp}
     add(m)
 
-block Decoder(d, hd, hq, hkv, ff, L, R):
+block Decoder(d, hd, hq, hkv, ff, L, R{expert_params}):
 {embed_scale}""" + _ROTARY + """\
-    repeat L: DecoderLayer(d, hd, hq, hkv, ff)
+    repeat L: DecoderLayer(d, hd, hq, hkv, ff{expert_params})
     rms_norm(name="norm")
 """
 
 _LLAMA_BODY = """\
     let embed_tokens = embedding(V, d)
-    tokens -> embed_tokens -> Decoder(d, {hd}, hq, hkv, ff, L, {R})
+    tokens -> embed_tokens -> Decoder(d, {hd}, hq, hkv, ff, L, {R}{expert_params})
 """
 _LM_HEAD = '    dense(V, use_bias=false, {tie}name="lm_head")\n'
 
 
-def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=(), qkv_bias=False):
+# A mixture of experts in place of the MLP (Mixtral): the experts are the gated MLP, its layers unprefixed.
+_EXPERT_BLOCK = """\
+block ExpertMLP(d, ff):
+    g = dense(ff, use_bias=false, name="gate_proj") -> silu
+    dense(ff, use_bias=false, name="up_proj") -> multiply(g) -> dense(d, use_bias=false, name="down_proj")
+
+"""
+_EXPERT_SIZES = (Size("E", "num_local_experts", 8, "experts"), Size("k", "num_experts_per_tok", 2, "experts per token"))
+
+
+def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=(), qkv_bias=False,
+                experts=False):
     """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP); qkv_bias: biases on
-    q, k and v only (Qwen2)."""
+    q, k and v only (Qwen2); experts: a mixture of experts for the MLP (Mixtral)."""
     fills = {
+        "mlp": 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")' if experts else "GatedMLP(d, ff)",
+        "expert_params": ", E, k" if experts else "",
         "post_attention": '\n        -> rms_norm(name="post_attention_layernorm")' if gemma == 2 else "",
         "mlp_norm": "pre_feedforward_layernorm" if gemma == 2 else "post_attention_layernorm",
         "post_mlp": ' -> rms_norm(name="post_feedforward_layernorm")' if gemma == 2 else "",
@@ -70,15 +83,17 @@ def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, b
     fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in biases})
     if qkv_bias:
         fills["attention_bias"] = "true, output_bias=false"
-    blocks = _LLAMA_BLOCKS
+    blocks = (_EXPERT_BLOCK if experts else "") + _LLAMA_BLOCKS
+    body = _LLAMA_BODY.replace("{expert_params}", fills["expert_params"])
     for key, text in fills.items():
         blocks = blocks.replace("{" + key + "}", text)
     tie = Switch("tie_word_embeddings", tie_default, "tie", on="tie=embed_tokens, ", off="")
     return Family(
-        model_type, summary, _LLAMA_SIZES, blocks,
-        {base: _LLAMA_BODY, causal: _LLAMA_BODY + _LM_HEAD}, base,
+        model_type, summary, _LLAMA_SIZES + (_EXPERT_SIZES if experts else ()), blocks,
+        {base: body, causal: body + _LM_HEAD}, base,
         switches=(*(Switch(key, False) for key in biases), tie),
-        neutral=_LLAMA_NEUTRAL,
+        neutral=_LLAMA_NEUTRAL | ({"router_aux_loss_coef", "output_router_logits", "router_jitter_noise"}
+                                  if experts else set()),
         optional_sizes=(_HEAD_DIM,), rotary=True)
 
 
@@ -94,6 +109,8 @@ GEMMA2 = _llama_like("gemma2", "Gemma 2: Gemma with RMSNorms after attention and
                      biases=("attention_bias",))
 QWEN2 = _llama_like("qwen2", "Qwen2 / Qwen1.5: Llama's layers with biases on q, k and v (not on o)",
                     "Qwen2Model", "Qwen2ForCausalLM", qkv_bias=True)
+MIXTRAL = _llama_like("mixtral", "Mixtral: Llama's layers with a mixture of gated-MLP experts for the MLP",
+                      "MixtralModel", "MixtralForCausalLM", experts=True)
 PHI3 = _llama_like("phi3", "Phi-3: Llama's layers (transformers fuses q/k/v into qkv_proj and gate/up into "
                    "gate_up_proj: the same counts)", "Phi3Model", "Phi3ForCausalLM")
 

@@ -19,7 +19,7 @@ from hf_configs import HEADS, strategy  # noqa: E402
 from symparams.importers.hf import import_config  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[2] / "examples" / "configs"
-IMPORTABLE = ["llama-3-8b", "gemma-2-9b", "phi-3-mini-4k", "gpt2", "qwen1.5-72b"]
+IMPORTABLE = ["llama-3-8b", "gemma-2-9b", "phi-3-mini-4k", "gpt2", "qwen1.5-72b", "mixtral-8x7b"]
 
 
 def live_figures(config: dict, class_name: str | None):
