@@ -2,10 +2,13 @@
 widths, depths, heads, key/value heads, tied and untied embeddings."""
 from hypothesis import strategies as st
 
-HEADS = {"mixtral": ("MixtralForCausalLM",), "whisper": ("WhisperForConditionalGeneration",), "vit": ("ViTForImageClassification",), "llama": ("LlamaForCausalLM",), "qwen2": ("Qwen2ForCausalLM",), "mistral": ("MistralForCausalLM",), "gemma": ("GemmaForCausalLM",),
+HEADS = {"llama": ("LlamaForCausalLM",), "mistral": ("MistralForCausalLM",), "mixtral": ("MixtralForCausalLM",),
+         "qwen2": ("Qwen2ForCausalLM",), "qwen2_moe": ("Qwen2MoeForCausalLM",), "qwen3": ("Qwen3ForCausalLM",),
+         "qwen3_moe": ("Qwen3MoeForCausalLM",), "gemma": ("GemmaForCausalLM",),
          "gemma2": ("Gemma2ForCausalLM",), "phi3": ("Phi3ForCausalLM",), "gpt2": ("GPT2LMHeadModel",),
          "gpt_neox": ("GPTNeoXForCausalLM",), "bert": ("BertForMaskedLM",), "roberta": ("RobertaForMaskedLM",),
-         "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",)}
+         "distilbert": ("DistilBertForMaskedLM",), "t5": ("T5ForConditionalGeneration",),
+         "vit": ("ViTForImageClassification",), "whisper": ("WhisperForConditionalGeneration",)}
 
 
 @st.composite
@@ -21,13 +24,20 @@ def llama_like(draw, model_type):
               "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
     if model_type in ("gemma", "gemma2") or draw(st.booleans()):
         config["head_dim"] = 2 * draw(st.integers(1, 8))
-    if model_type in ("llama", "gemma", "gemma2"):
+    if model_type in ("llama", "gemma", "gemma2", "qwen3", "qwen3_moe"):
         config["attention_bias"] = draw(st.booleans())
     if model_type == "llama":
         config["mlp_bias"] = draw(st.booleans())
     if model_type == "mixtral":
         config["num_local_experts"] = draw(st.integers(1, 4))
         config["num_experts_per_tok"] = draw(st.integers(1, config["num_local_experts"]))
+    if model_type in ("qwen2_moe", "qwen3_moe"):
+        config.update(num_experts=draw(st.integers(1, 4)), decoder_sparse_step=1,
+                      moe_intermediate_size=draw(st.integers(1, 32)))
+        config["num_experts_per_tok"] = draw(st.integers(1, config["num_experts"]))
+    if model_type == "qwen2_moe":
+        config["shared_expert_intermediate_size"] = draw(st.integers(1, 32))
+        config["qkv_bias"] = draw(st.booleans())
     return config
 
 

@@ -36,6 +36,11 @@ PUBLISHED = [
     ("qwen1.5-72b", "Qwen2ForCausalLM", 72_287_920_128, 128),
     # Mixtral-8x7B: 46.7B total, 12.9B active per token (Jiang et al., 2024; examples/mixtral.arch)
     ("mixtral-8x7b", "MixtralForCausalLM", 46_702_792_704, 128),
+    # Qwen1.5-MoE-A2.7B: "14.3B parameters in total and 2.7B activated" (model card); Qwen3-8B: 8.2B;
+    # Qwen3-30B-A3B: 30.5B total, 3.3B activated (model cards). Exact figures: transformers 5.24 on meta.
+    ("qwen1.5-moe-a2.7b", "Qwen2MoeForCausalLM", 14_315_784_192, 128),
+    ("qwen3-8b", "Qwen3ForCausalLM", 8_190_735_360, 128),
+    ("qwen3-30b-a3b", "Qwen3MoeForCausalLM", 30_532_122_624, 128),
 ]
 
 
@@ -50,6 +55,27 @@ def test_mixtral_counts_two_of_eight_experts_per_token():
     text = import_config(json.loads((CONFIGS / "mixtral-8x7b.json").read_text()), "mixtral-8x7b.json")
     net = symparams.parse(text).model("MixtralForCausalLM", convention="torch", defaults=True)
     assert int(net.active_params) == 46_702_792_704 - 32 * 6 * 3 * 4096 * 14336 == 12_879_925_248
+
+
+# Active params by hand: the total less the unrouted experts' 3*d*ff in each of L layers.
+ACTIVE = [("qwen1.5-moe-a2.7b", "Qwen2MoeForCausalLM", 14_315_784_192 - 24 * (60 - 4) * 3 * 2048 * 1408),
+          ("qwen3-30b-a3b", "Qwen3MoeForCausalLM", 30_532_122_624 - 48 * (128 - 8) * 3 * 2048 * 768)]
+
+
+@pytest.mark.parametrize("name, model, active", ACTIVE)
+def test_qwen_moe_active_params(name, model, active):
+    text = import_config(json.loads((CONFIGS / f"{name}.json").read_text()), f"{name}.json")
+    assert int(symparams.parse(text).model(model, convention="torch", defaults=True).active_params) == active
+
+
+def test_qwen3_writes_its_head_norms_and_head_width():
+    """Qwen3's head width is its own key (default 128, not hidden_size / heads), and each layer
+    has q_norm and k_norm of that width: 2*128 params a layer more than without them."""
+    text = import_config({"model_type": "qwen3", "hidden_size": 1024, "num_attention_heads": 16}, "c.json")
+    assert "hd=128," in text and "qk_norm=true" in text
+    net = symparams.parse(text).model("Qwen3Model", convention="torch", defaults=True)
+    plain = symparams.parse(text.replace(", qk_norm=true", "")).model("Qwen3Model", convention="torch", defaults=True)
+    assert int(net.params - plain.params) == 32 * 2 * 128
 
 
 def test_symbols_are_the_configs_terms_with_its_values_as_defaults():
@@ -77,7 +103,8 @@ def test_unknown_keys_are_listed_as_ignored():
 
 ERRORS = [
     ({"model_type": "llama3000"}, "model_type 'llama3000': no family template for it; known model types: bert, "
-                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, mixtral, phi3, qwen2, roberta, t5, vit, whisper"),
+                                  "distilbert, gemma, gemma2, gpt2, gpt_neox, llama, mistral, mixtral, phi3, qwen2, qwen2_moe, "
+                                  "qwen3, qwen3_moe, roberta, t5, vit, whisper"),
     ({}, "no model_type: no family template for it"),
     ({"model_type": "gpt2", "n_embd": "768; import os"}, "n_embd = '768; import os': expected a positive whole number"),
     ({"model_type": "gpt2", "n_layer": 0}, "n_layer = 0: expected a positive whole number"),
@@ -91,6 +118,11 @@ ERRORS = [
      "architectures names LlamaForSequenceClassification, which the llama template does not define; it defines "
      "LlamaModel, LlamaForCausalLM"),
     ({"model_type": "llama", "tie_word_embeddings": "yes"}, "tie_word_embeddings = 'yes': expected true or false"),
+    ({"model_type": "qwen2_moe", "decoder_sparse_step": 2},
+     "decoder_sparse_step = 2 changes the parameter count and the qwen2_moe template cannot follow it"),
+    ({"model_type": "qwen3_moe", "mlp_only_layers": [0]},
+     "mlp_only_layers = [0] changes the parameter count and the qwen3_moe template cannot follow it"),
+    ({"model_type": "qwen2_moe", "qkv_bias": 1}, "qkv_bias = 1: expected true or false"),
 ]
 
 

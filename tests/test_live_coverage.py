@@ -55,6 +55,9 @@ PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i13-memory: attention's dropout changes no param or MAC; its saved mask is measured live in
     # tests/oracle/test_live_memory.py (GPT-2 with its three dropouts, one training step).
     ("multi_head_attention", "dropout"): "i13-memory",
+    # s4-hf: qk_norm's weights are measured live by tests/oracle/test_live_import_hf.py (Qwen3 and
+    # Qwen3-MoE, published and drawn configs, against transformers); no attention generator draws it yet.
+    ("grouped_query_attention", "qk_norm"): "s4-hf",
 }
 
 

@@ -416,7 +416,8 @@ def _output(c, query, tq, out_axes):
                P("value", Optional(TENSOR), None),
                P("use_gate", BOOL, False),
                *_NO_EFFECT, *_PROJECTION_BIASES,
-               K("attention_bias", Optional(OneOf((BOOL, TENSOR))), None)])
+               K("attention_bias", Optional(OneOf((BOOL, TENSOR))), None),
+               K("qk_norm", BOOL, False)])
 def grouped_query_attention(c):
     """Grouped-query attention (Keras GroupQueryAttention): num_query_heads query heads share
     num_key_value_heads key/value heads, each head_dim wide. Query (T, d), value (S, d),
@@ -439,7 +440,11 @@ def grouped_query_attention(c):
 
     MACs: T*d*hq*head_dim (query) + S*d_k*hkv*head_dim (key) + S*d*hkv*head_dim (value)
     + T*hq*head_dim*d (output) + 2*T*S*hq*head_dim (scores and weighted sum, after the key/value
-    heads are repeated for their query groups); use_gate adds T*d*hq*head_dim."""
+    heads are repeated for their query groups); use_gate adds T*d*hq*head_dim.
+
+    qk_norm=true (Qwen3): an RMSNorm over each query head and each key head, one scale of
+    head_dim shared by the heads: torch q_norm.weight and k_norm.weight (head_dim,), keras two
+    `scale` (head_dim,); no MACs (norms count none)."""
     a = c.a
     hd = c.positive(a.head_dim, "head_dim")
     hq = c.positive(a.num_query_heads, "num_query_heads")
@@ -462,21 +467,42 @@ def grouped_query_attention(c):
     bias = _bias_flags(c, use_bias)
     _check_attention_bias(c, scores_bias, (hq, *tq, *tv))
 
+    weights = _gqa_weights(c, bias, use_bias, (d, dk, dv), (hq, hkv, hd))
+    train = _gqa_train(c, (T, S), (d, dk, dv), (hq, hkv, hd))
+    if a.qk_norm:
+        train["saved"] += _head_norms_saved((T * hq, S * hkv), hd)
+    return Built((*tq, d), weights, macs, layout=None, **train)
+
+
+def _gqa_weights(c, bias, use_bias, widths, heads) -> list:
+    """grouped_query_attention's weights in the convention asked for (its docstring lists them)."""
+    a, (d, dk, dv), (hq, hkv, hd) = c.a, widths, heads
+
     def keras():
         gate = when(a.use_gate, w("kernel", (d, hq, hd)), *when(use_bias, w("bias", (hq, hd))))
         return [w("kernel", (d, hq, hd)), *when(bias["query"], w("bias", (hq, hd))),
                 w("kernel", (dk, hkv, hd)), *when(bias["key"], w("bias", (hkv, hd))),
                 *gate,
                 w("kernel", (dv, hkv, hd)), *when(bias["value"], w("bias", (hkv, hd))),
-                w("kernel", (hq, hd, d)), *when(bias["output"], w("bias", (d,)))]
+                w("kernel", (hq, hd, d)), *when(bias["output"], w("bias", (d,))),
+                *when(a.qk_norm, w("scale", (hd,)), w("scale", (hd,)))]
 
     def torch():
         if a.use_gate:
             c.cannot_express("the Llama-style attention has no gate (use_gate=true)")
-        return _separate_projections(bias, (d, d, dk, dv), (hq * hd, hkv * hd),
-                                     names=("q_proj", "k_proj", "v_proj", "o_proj"))
+        return [*_separate_projections(bias, (d, d, dk, dv), (hq * hd, hkv * hd),
+                                       names=("q_proj", "k_proj", "v_proj", "o_proj")),
+                *when(a.qk_norm, w("q_norm.weight", (hd,)), w("k_norm.weight", (hd,)))]
 
-    return Built((*tq, d), c.pick(keras, torch), macs, layout=None, **_gqa_train(c, (T, S), (d, dk, dv), (hq, hkv, hd)))
+    return c.pick(keras, torch)
+
+
+def _head_norms_saved(rows, hd) -> tuple:
+    """qk_norm's two RMSNorms keep what rms_norm keeps (catalog/norm.py): the projected heads they
+    read, a statistic per head (PyTorch), and the normalized heads for their scale's gradient."""
+    return tuple(saved for r in rows for saved in (
+        Saved(r * hd), Saved(r, "stat", accountings=("torch",)),
+        Saved(r * hd, accountings=("torch",), for_weights=True)))
 
 
 def _gqa_train(c, lengths, widths, heads) -> dict:

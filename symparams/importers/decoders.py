@@ -3,19 +3,24 @@ MLP, rotary positions), GPT-2 and GPT-NeoX. Names follow transformers' modules, 
 `symparams check` can pair each weight with the live one."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .template import Family, Fixed, Size, Switch
 
 # ---- Llama-style ------------------------------------------------------------------------
 
-_LLAMA_SIZES = (
-    Size("V", "vocab_size", 32000, "vocabulary"),
-    Size("T", "max_position_embeddings", 2048, "the sequence length the MACs are counted for"),
-    Size("d", "hidden_size", 4096, "width"),
-    Size("hq", "num_attention_heads", 32, "query heads"),
-    Size("hkv", "num_key_value_heads", "hq", "key/value heads"),
-    Size("ff", "intermediate_size", 11008, "MLP width"),
-    Size("L", "num_hidden_layers", 32, "decoder layers"),
-)
+def _llama_sizes(head_dim=None, mlp=()):
+    """V, T, d, heads, [an explicit head width], the MLP's sizes, L."""
+    return (Size("V", "vocab_size", 32000, "vocabulary"),
+            Size("T", "max_position_embeddings", 2048, "the sequence length the MACs are counted for"),
+            Size("d", "hidden_size", 4096, "width"),
+            Size("hq", "num_attention_heads", 32, "query heads"),
+            Size("hkv", "num_key_value_heads", "hq", "key/value heads"),
+            *((Size("hd", "head_dim", head_dim, "head width"),) if head_dim else ()),
+            *mlp,
+            Size("L", "num_hidden_layers", 32, "decoder layers"))
+
+
 _HEAD_DIM = Size("hd", "head_dim", None, "head width", fallback="d / hq")
 
 _LLAMA_NEUTRAL = frozenset({
@@ -32,75 +37,131 @@ _ROTARY = """\
     original = buffer((ceil(R / 2),), name="rotary_emb.original_inv_freq")
 """
 
-_LLAMA_BLOCKS = """\
-block GatedMLP(d, ff):
-    g = dense(ff, use_bias={mlp_bias}, name="mlp.gate_proj") -> silu
-    dense(ff, use_bias={mlp_bias}, name="mlp.up_proj") -> multiply(g)
-        -> dense(d, use_bias={mlp_bias}, name="mlp.down_proj")
 
-block DecoderLayer(d, hd, hq, hkv, ff{expert_params}):
+def gated_mlp(block, prefix="", bias="false"):
+    """The text of a gated (SwiGLU) MLP block BLOCK(d, ff): gate_proj, up_proj, down_proj, each
+    named after PREFIX (transformers' module path; none for an expert inside `moe`)."""
+    at = f"{prefix}." if prefix else ""
+    return (f"block {block}(d, ff):\n"
+            f'    g = dense(ff, use_bias={bias}, name="{at}gate_proj") -> silu\n'
+            f'    dense(ff, use_bias={bias}, name="{at}up_proj") -> multiply(g)\n'
+            f'        -> dense(d, use_bias={bias}, name="{at}down_proj")\n\n')
+
+
+@dataclass(frozen=True)
+class _Mlp:
+    """What a Llama-style layer has after its attention: its sizes (in the signature), the symbols
+    passed down to it, its blocks, its call, and the config keys it follows."""
+    sizes: tuple
+    symbols: str
+    blocks: str
+    call: str
+    fixed: tuple = ()
+    neutral: frozenset = frozenset()
+
+
+_DENSE = _Mlp((Size("ff", "intermediate_size", 11008, "MLP width"),), "ff",
+              gated_mlp("GatedMLP", "mlp", "{mlp_bias}"), "GatedMLP(d, ff)")
+_ROUTER_KEYS = frozenset({"router_aux_loss_coef", "output_router_logits", "router_jitter_noise", "norm_topk_prob"})
+# Mixtral: every MLP is a mixture of gated-MLP experts.
+_MIXTRAL_EXPERTS = _Mlp(
+    (Size("ff", "intermediate_size", 14336, "expert MLP width"), Size("E", "num_local_experts", 8, "experts"),
+     Size("k", "num_experts_per_tok", 2, "experts per token")),
+    "ff, E, k", gated_mlp("ExpertMLP"), 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")',
+    neutral=_ROUTER_KEYS)
+# Qwen's MoE layers: a dense MLP is kept only in layers these keys name (not followed: an error).
+_EVERY_LAYER_SPARSE = (
+    Fixed("decoder_sparse_step", (None, 1), "other steps keep a dense MLP in some layers"),
+    Fixed("mlp_only_layers", (None, []), "the layers it lists keep a dense MLP"))
+_SHARED_EXPERT_MOE = """\
+block SharedExpertMoE(d, ff, ffs, E, k):
+    routed = moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")
+    shared = SharedExpert(d, ffs)
+    dense(1, use_bias=false, name="mlp.shared_expert_gate") -> sigmoid -> multiply(shared) -> add(routed)
+
+"""
+
+
+def _qwen_experts(ff, experts, top_k, shared=None):
+    """Qwen2-MoE / Qwen3-MoE experts (moe_intermediate_size wide); `shared`: the default width of
+    Qwen2-MoE's shared expert, added to the routed ones through a sigmoid gate."""
+    sizes = (Size("ff", "moe_intermediate_size", ff, "expert MLP width"),
+             *((Size("ffs", "shared_expert_intermediate_size", shared, "shared expert MLP width"),)
+               if shared else ()),
+             Size("E", "num_experts", experts, "experts"), Size("k", "num_experts_per_tok", top_k, "experts per token"))
+    blocks = gated_mlp("ExpertMLP")
+    if shared:
+        blocks += gated_mlp("SharedExpert", "mlp.shared_expert") + _SHARED_EXPERT_MOE
+    call = ("SharedExpertMoE(d, ff, ffs, E, k)" if shared
+            else 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")')
+    # intermediate_size is the dense MLP's width, which no layer has while every layer is sparse
+    return _Mlp(sizes, "ff, ffs, E, k" if shared else "ff, E, k", blocks, call, fixed=_EVERY_LAYER_SPARSE,
+                neutral=_ROUTER_KEYS | {"intermediate_size"})
+
+
+_LLAMA_LAYERS = """\
+block DecoderLayer(d, hd, hq, hkv, {mlp_symbols}):
     a = rms_norm(name="input_layernorm")
-        -> grouped_query_attention(hd, hq, hkv, use_bias={attention_bias}, name="self_attn"){post_attention}
+        -> grouped_query_attention(hd, hq, hkv, use_bias={attention_bias}{qk_norm}, name="self_attn"){post_attention}
     add(a)
     m = rms_norm(name="{mlp_norm}") -> {mlp}{post_mlp}
     add(m)
 
-block Decoder(d, hd, hq, hkv, ff, L, R{expert_params}):
+block Decoder(d, hd, hq, hkv, {mlp_symbols}, L, R):
 {embed_scale}""" + _ROTARY + """\
-    repeat L: DecoderLayer(d, hd, hq, hkv, ff{expert_params})
+    repeat L: DecoderLayer(d, hd, hq, hkv, {mlp_symbols})
     rms_norm(name="norm")
 """
 
 _LLAMA_BODY = """\
     let embed_tokens = embedding(V, d)
-    tokens -> embed_tokens -> Decoder(d, {hd}, hq, hkv, ff, L, {R}{expert_params})
+    tokens -> embed_tokens -> Decoder(d, {hd}, hq, hkv, {mlp_symbols}, L, {R})
 """
 _LM_HEAD = '    dense(V, use_bias=false, {tie}name="lm_head")\n'
 
 
-# A mixture of experts in place of the MLP (Mixtral): the experts are the gated MLP, its layers unprefixed.
-_EXPERT_BLOCK = """\
-block ExpertMLP(d, ff):
-    g = dense(ff, use_bias=false, name="gate_proj") -> silu
-    dense(ff, use_bias=false, name="up_proj") -> multiply(g) -> dense(d, use_bias=false, name="down_proj")
-
-"""
-_EXPERT_SIZES = (Size("E", "num_local_experts", 8, "experts"), Size("k", "num_experts_per_tok", 2, "experts per token"))
+_QKV_BIASES = "true, output_bias=false"
 
 
-def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=(), qkv_bias=False,
-                experts=False):
-    """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP); qkv_bias: biases on
-    q, k and v only (Qwen2); experts: a mixture of experts for the MLP (Mixtral)."""
+def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, biases=(), qkv_bias=None,
+                mlp=_DENSE, qk_norm=False, head_dim=None):
+    """gemma: 0 (Llama), 1 (a scaled embedding), 2 (also norms after attention and MLP); qkv_bias: biases
+    on q, k and v only, "always" (Qwen2) or as the `qkv_bias` key says, default on (Qwen2-MoE); mlp: what
+    follows attention; qk_norm: RMSNorms over query and key heads (Qwen3); head_dim: transformers'
+    default head width when it is not hidden_size / heads (Qwen3)."""
     fills = {
-        "mlp": 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")' if experts else "GatedMLP(d, ff)",
-        "expert_params": ", E, k" if experts else "",
+        "mlp_symbols": mlp.symbols, "mlp": mlp.call, "qk_norm": ", qk_norm=true" if qk_norm else "",
         "post_attention": '\n        -> rms_norm(name="post_attention_layernorm")' if gemma == 2 else "",
         "mlp_norm": "pre_feedforward_layernorm" if gemma == 2 else "post_attention_layernorm",
         "post_mlp": ' -> rms_norm(name="post_feedforward_layernorm")' if gemma == 2 else "",
         "embed_scale": '    scale = buffer((), name="embed_tokens.embed_scale")\n' if gemma else "",
     }
-    fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in biases})
-    if qkv_bias:
-        fills["attention_bias"] = "true, output_bias=false"
-    blocks = (_EXPERT_BLOCK if experts else "") + _LLAMA_BLOCKS
-    body = _LLAMA_BODY.replace("{expert_params}", fills["expert_params"])
+    switches = [Switch(key, False) for key in biases]
+    if qkv_bias == "key":
+        switches.append(Switch("qkv_bias", True, "attention_bias", on=_QKV_BIASES))
+    fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in {s.field or s.key for s in switches}})
+    if qkv_bias == "always":
+        fills["attention_bias"] = _QKV_BIASES
+    body = _LLAMA_BODY.replace("{mlp_symbols}", mlp.symbols)
+    if head_dim:
+        body = body.replace("{hd}", "hd")
+    blocks = mlp.blocks + _LLAMA_LAYERS
     for key, text in fills.items():
         blocks = blocks.replace("{" + key + "}", text)
     tie = Switch("tie_word_embeddings", tie_default, "tie", on="tie=embed_tokens, ", off="")
     return Family(
-        model_type, summary, _LLAMA_SIZES + (_EXPERT_SIZES if experts else ()), blocks,
+        model_type, summary, _llama_sizes(head_dim, mlp.sizes), blocks,
         {base: body, causal: body + _LM_HEAD}, base,
-        switches=(*(Switch(key, False) for key in biases), tie),
-        neutral=_LLAMA_NEUTRAL | ({"router_aux_loss_coef", "output_router_logits", "router_jitter_noise"}
-                                  if experts else set()),
-        optional_sizes=(_HEAD_DIM,), rotary=True)
+        switches=(*switches, tie), fixed=mlp.fixed, neutral=_LLAMA_NEUTRAL | mlp.neutral,
+        optional_sizes=() if head_dim else (_HEAD_DIM,), rotary=True, head_text="hd" if head_dim else "d / hq")
 
 
 LLAMA = _llama_like("llama", "Llama: pre-RMSNorm decoder layers, grouped-query attention, gated MLP",
                     "LlamaModel", "LlamaForCausalLM", biases=("attention_bias", "mlp_bias"))
 MISTRAL = _llama_like("mistral", "Mistral: Llama's layers (sliding-window attention changes no count)",
                       "MistralModel", "MistralForCausalLM")
+MIXTRAL = _llama_like("mixtral", "Mixtral: Llama's layers with a mixture of gated-MLP experts for the MLP",
+                      "MixtralModel", "MixtralForCausalLM", mlp=_MIXTRAL_EXPERTS)
 GEMMA = _llama_like("gemma", "Gemma: Llama's layers, a scaled (and tied) embedding, explicit head_dim",
                     "GemmaModel", "GemmaForCausalLM", tie_default=True, gemma=1,
                     biases=("attention_bias",))
@@ -108,9 +169,15 @@ GEMMA2 = _llama_like("gemma2", "Gemma 2: Gemma with RMSNorms after attention and
                      "Gemma2Model", "Gemma2ForCausalLM", tie_default=True, gemma=2,
                      biases=("attention_bias",))
 QWEN2 = _llama_like("qwen2", "Qwen2 / Qwen1.5: Llama's layers with biases on q, k and v (not on o)",
-                    "Qwen2Model", "Qwen2ForCausalLM", qkv_bias=True)
-MIXTRAL = _llama_like("mixtral", "Mixtral: Llama's layers with a mixture of gated-MLP experts for the MLP",
-                      "MixtralModel", "MixtralForCausalLM", experts=True)
+                    "Qwen2Model", "Qwen2ForCausalLM", qkv_bias="always")
+QWEN2_MOE = _llama_like("qwen2_moe", "Qwen2-MoE / Qwen1.5-MoE: Qwen2's layers with routed gated-MLP experts "
+                        "and a shared expert behind a sigmoid gate", "Qwen2MoeModel", "Qwen2MoeForCausalLM",
+                        qkv_bias="key", mlp=_qwen_experts(1408, 60, 4, shared=5632))
+QWEN3 = _llama_like("qwen3", "Qwen3: Llama's layers with an RMSNorm over each query and key head",
+                    "Qwen3Model", "Qwen3ForCausalLM", biases=("attention_bias",), qk_norm=True, head_dim=128)
+QWEN3_MOE = _llama_like("qwen3_moe", "Qwen3-MoE: Qwen3's layers with routed gated-MLP experts",
+                        "Qwen3MoeModel", "Qwen3MoeForCausalLM", biases=("attention_bias",), qk_norm=True,
+                        mlp=_qwen_experts(768, 128, 8))
 PHI3 = _llama_like("phi3", "Phi-3: Llama's layers (transformers fuses q/k/v into qkv_proj and gate/up into "
                    "gate_up_proj: the same counts)", "Phi3Model", "Phi3ForCausalLM")
 

@@ -3,13 +3,14 @@ chosen by `model_type`. Values are checked to be whole numbers or booleans befor
 written; nothing from the config is ever evaluated."""
 from __future__ import annotations
 
-from .decoders import GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, MIXTRAL, PHI3, QWEN2
+from .decoders import (GEMMA, GEMMA2, GPT2, GPT_NEOX, LLAMA, MISTRAL, MIXTRAL, PHI3, QWEN2, QWEN2_MOE, QWEN3,
+                       QWEN3_MOE)
 from .encoders import BERT, DISTILBERT, ROBERTA
 from .seq2seq import T5, WHISPER
 from .vision import VIT
 from .template import ConfigError, Family
 
-FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, MIXTRAL, QWEN2, GEMMA, GEMMA2, PHI3, GPT2,
+FAMILIES: dict[str, Family] = {f.model_type: f for f in (LLAMA, MISTRAL, MIXTRAL, QWEN2, QWEN2_MOE, QWEN3, QWEN3_MOE, GEMMA, GEMMA2, PHI3, GPT2,
                                                               GPT_NEOX, BERT, ROBERTA, DISTILBERT, T5, VIT,
                                                               WHISPER)}
 

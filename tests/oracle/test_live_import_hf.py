@@ -19,7 +19,8 @@ from hf_configs import HEADS, strategy  # noqa: E402
 from symparams.importers.hf import import_config  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[2] / "examples" / "configs"
-IMPORTABLE = ["llama-3-8b", "gemma-2-9b", "phi-3-mini-4k", "gpt2", "qwen1.5-72b", "mixtral-8x7b"]
+IMPORTABLE = ["llama-3-8b", "gemma-2-9b", "phi-3-mini-4k", "gpt2", "qwen1.5-72b", "mixtral-8x7b", "qwen1.5-moe-a2.7b",
+              "qwen3-8b", "qwen3-30b-a3b"]
 
 
 def live_figures(config: dict, class_name: str | None):
