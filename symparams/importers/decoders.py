@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .template import Family, Fixed, Size, Switch
+from .writer import block, call, chain, gated_mlp, mlp, norm_first, stack, statement
 
 # ---- Llama-style ------------------------------------------------------------------------
 
@@ -38,16 +39,6 @@ _ROTARY = """\
 """
 
 
-def gated_mlp(block, prefix="", bias="false"):
-    """The text of a gated (SwiGLU) MLP block BLOCK(d, ff): gate_proj, up_proj, down_proj, each
-    named after PREFIX (transformers' module path; none for an expert inside `moe`)."""
-    at = f"{prefix}." if prefix else ""
-    return (f"block {block}(d, ff):\n"
-            f'    g = dense(ff, use_bias={bias}, name="{at}gate_proj") -> silu\n'
-            f'    dense(ff, use_bias={bias}, name="{at}up_proj") -> multiply(g)\n'
-            f'        -> dense(d, use_bias={bias}, name="{at}down_proj")\n\n')
-
-
 @dataclass(frozen=True)
 class _Mlp:
     """What a Llama-style layer has after its attention: its sizes (in the signature), the symbols
@@ -63,23 +54,21 @@ class _Mlp:
 _DENSE = _Mlp((Size("ff", "intermediate_size", 11008, "MLP width"),), "ff",
               gated_mlp("GatedMLP", "mlp", "{mlp_bias}"), "GatedMLP(d, ff)")
 _ROUTER_KEYS = frozenset({"router_aux_loss_coef", "output_router_logits", "router_jitter_noise", "norm_topk_prob"})
+_EXPERTS = call("moe", "ExpertMLP(d, ff)", experts="E", top_k="k", name="mlp")
 # Mixtral: every MLP is a mixture of gated-MLP experts.
 _MIXTRAL_EXPERTS = _Mlp(
     (Size("ff", "intermediate_size", 14336, "expert MLP width"), Size("E", "num_local_experts", 8, "experts"),
      Size("k", "num_experts_per_tok", 2, "experts per token")),
-    "ff, E, k", gated_mlp("ExpertMLP"), 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")',
+    "ff, E, k", gated_mlp("ExpertMLP"), _EXPERTS,
     neutral=_ROUTER_KEYS)
 # Qwen's MoE layers: a dense MLP is kept only in layers these keys name (not followed: an error).
 _EVERY_LAYER_SPARSE = (
     Fixed("decoder_sparse_step", (None, 1), "other steps keep a dense MLP in some layers"),
     Fixed("mlp_only_layers", (None, []), "the layers it lists keep a dense MLP"))
-_SHARED_EXPERT_MOE = """\
-block SharedExpertMoE(d, ff, ffs, E, k):
-    routed = moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")
-    shared = SharedExpert(d, ffs)
-    dense(1, use_bias=false, name="mlp.shared_expert_gate") -> sigmoid -> multiply(shared) -> add(routed)
-
-"""
+_SHARED_EXPERT_MOE = block("SharedExpertMoE", "d, ff, ffs, E, k", statement(f"routed = {_EXPERTS}")
+                           + statement("shared = SharedExpert(d, ffs)")
+                           + statement(chain(call("dense", 1, use_bias="false", name="mlp.shared_expert_gate"),
+                                             "sigmoid", "multiply(shared)", "add(routed)")))
 
 
 def _qwen_experts(ff, experts, top_k, shared=None):
@@ -92,26 +81,26 @@ def _qwen_experts(ff, experts, top_k, shared=None):
     blocks = gated_mlp("ExpertMLP")
     if shared:
         blocks += gated_mlp("SharedExpert", "mlp.shared_expert") + _SHARED_EXPERT_MOE
-    call = ("SharedExpertMoE(d, ff, ffs, E, k)" if shared
-            else 'moe(ExpertMLP(d, ff), experts=E, top_k=k, name="mlp")')
     # intermediate_size is the dense MLP's width, which no layer has while every layer is sparse
-    return _Mlp(sizes, "ff, ffs, E, k" if shared else "ff, E, k", blocks, call, fixed=_EVERY_LAYER_SPARSE,
+    return _Mlp(sizes, "ff, ffs, E, k" if shared else "ff, E, k", blocks,
+                "SharedExpertMoE(d, ff, ffs, E, k)" if shared else _EXPERTS, fixed=_EVERY_LAYER_SPARSE,
                 neutral=_ROUTER_KEYS | {"intermediate_size"})
 
 
-_LLAMA_LAYERS = """\
-block DecoderLayer(d, hd, hq, hkv, {mlp_symbols}):
-    a = rms_norm(name="input_layernorm")
-        -> grouped_query_attention(hd, hq, hkv, use_bias={attention_bias}{qk_norm}, name="self_attn"){post_attention}
-    add(a)
-    m = rms_norm(name="{mlp_norm}") -> {mlp}{post_mlp}
-    add(m)
+def _llama_layers(mlp, gemma, qk_norm) -> str:
+    """DecoderLayer and Decoder; gemma 2 adds norms after attention and after the MLP."""
+    attention = call("grouped_query_attention", "hd", "hq", "hkv", use_bias="{attention_bias}",
+                     qk_norm="true" if qk_norm else None, name="self_attn")
+    norms = (("post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm") if gemma == 2
+             else ("", "post_attention_layernorm", ""))
+    after_attention, before_mlp, after_mlp = (call("rms_norm", name=n) if n else "" for n in norms)
+    layer = (norm_first("a", call("rms_norm", name="input_layernorm"), attention, after=after_attention)
+             + norm_first("m", before_mlp, mlp.call, after=after_mlp))
+    scale = '    scale = buffer((), name="embed_tokens.embed_scale")\n' if gemma else ""
+    return (block("DecoderLayer", f"d, hd, hq, hkv, {mlp.symbols}", layer)
+            + stack("Decoder", f"d, hd, hq, hkv, {mlp.symbols}, L, R", f"DecoderLayer(d, hd, hq, hkv, {mlp.symbols})",
+                    final='rms_norm(name="norm")', before=scale + _ROTARY))
 
-block Decoder(d, hd, hq, hkv, {mlp_symbols}, L, R):
-{embed_scale}""" + _ROTARY + """\
-    repeat L: DecoderLayer(d, hd, hq, hkv, {mlp_symbols})
-    rms_norm(name="norm")
-"""
 
 _LLAMA_BODY = """\
     let embed_tokens = embedding(V, d)
@@ -129,25 +118,17 @@ def _llama_like(model_type, summary, base, causal, tie_default=False, gemma=0, b
     on q, k and v only, "always" (Qwen2) or as the `qkv_bias` key says, default on (Qwen2-MoE); mlp: what
     follows attention; qk_norm: RMSNorms over query and key heads (Qwen3); head_dim: transformers'
     default head width when it is not hidden_size / heads (Qwen3)."""
-    fills = {
-        "mlp_symbols": mlp.symbols, "mlp": mlp.call, "qk_norm": ", qk_norm=true" if qk_norm else "",
-        "post_attention": '\n        -> rms_norm(name="post_attention_layernorm")' if gemma == 2 else "",
-        "mlp_norm": "pre_feedforward_layernorm" if gemma == 2 else "post_attention_layernorm",
-        "post_mlp": ' -> rms_norm(name="post_feedforward_layernorm")' if gemma == 2 else "",
-        "embed_scale": '    scale = buffer((), name="embed_tokens.embed_scale")\n' if gemma else "",
-    }
     switches = [Switch(key, False) for key in biases]
     if qkv_bias == "key":
         switches.append(Switch("qkv_bias", True, "attention_bias", on=_QKV_BIASES))
-    fills.update({key: "false" for key in ("attention_bias", "mlp_bias") if key not in {s.field or s.key for s in switches}})
+    switched = {s.field or s.key for s in switches}
+    fills = {key: "false" for key in ("attention_bias", "mlp_bias") if key not in switched}
     if qkv_bias == "always":
         fills["attention_bias"] = _QKV_BIASES
-    body = _LLAMA_BODY.replace("{mlp_symbols}", mlp.symbols)
-    if head_dim:
-        body = body.replace("{hd}", "hd")
-    blocks = mlp.blocks + _LLAMA_LAYERS
+    blocks = mlp.blocks + _llama_layers(mlp, gemma, qk_norm)
     for key, text in fills.items():
         blocks = blocks.replace("{" + key + "}", text)
+    body = _LLAMA_BODY.replace("{mlp_symbols}", mlp.symbols).replace("{hd}", "hd" if head_dim else "{hd}")
     tie = Switch("tie_word_embeddings", tie_default, "tie", on="tie=embed_tokens, ", off="")
     return Family(
         model_type, summary, _llama_sizes(head_dim, mlp.sizes), blocks,
@@ -183,17 +164,11 @@ PHI3 = _llama_like("phi3", "Phi-3: Llama's layers (transformers fuses q/k/v into
 
 # ---- GPT-2 ---------------------------------------------------------------------------------
 
-_GPT2_BLOCKS = """\
-block GPT2Block(d, h, ff):
-    a = layer_norm(name="ln_1") -> multi_head_attention(h, d / h, name="attn")
-    add(a)
-    m = layer_norm(name="ln_2") -> dense(ff, name="mlp.c_fc") -> gelu -> dense(d, name="mlp.c_proj")
-    add(m)
-
-block GPT2Layers(d, h, ff, L):
-    repeat L: GPT2Block(d, h, ff)
-    layer_norm(name="ln_f")
-"""
+_GPT2_BLOCKS = block(
+    "GPT2Block", "d, h, ff",
+    norm_first("a", call("layer_norm", name="ln_1"), call("multi_head_attention", "h", "d / h", name="attn"))
+    + norm_first("m", call("layer_norm", name="ln_2"), mlp("ff", "d", "mlp.c_fc", "mlp.c_proj"))) + stack(
+    "GPT2Layers", "d, h, ff, L", "GPT2Block(d, h, ff)", final=call("layer_norm", name="ln_f"))
 _GPT2_BODY = """\
     let wte = embedding(V, d)
     x = tokens -> wte
@@ -219,20 +194,17 @@ GPT2 = Family(
 
 # ---- GPT-NeoX ------------------------------------------------------------------------------
 
-_NEOX_BLOCKS = """\
-block GPTNeoXLayer(d, h, ff):
-    x = identity
-    a = layer_norm(name="input_layernorm")
-        -> multi_head_attention(h, d / h, use_bias={attention_bias}, name="attention")
-    m = x -> layer_norm(name="post_attention_layernorm") -> dense(ff, name="mlp.dense_h_to_4h") -> gelu
-        -> dense(d, name="mlp.dense_4h_to_h")
-    add(a, m)
-
-block GPTNeoXLayers(d, h, ff, L, R):
-""" + _ROTARY + """\
-    repeat L: GPTNeoXLayer(d, h, ff)
-    layer_norm(name="final_layer_norm")
-"""
+# Parallel residuals: attention and the MLP both read the layer's input, and both are added to it.
+_NEOX_BLOCKS = block(
+    "GPTNeoXLayer", "d, h, ff",
+    statement("x = identity")
+    + statement("a = " + chain(call("layer_norm", name="input_layernorm"),
+                               call("multi_head_attention", "h", "d / h", use_bias="{attention_bias}", name="attention")))
+    + statement("m = " + chain("x", call("layer_norm", name="post_attention_layernorm"),
+                               mlp("ff", "d", "mlp.dense_h_to_4h", "mlp.dense_4h_to_h")))
+    + statement("add(a, m)")) + stack(
+    "GPTNeoXLayers", "d, h, ff, L, R", "GPTNeoXLayer(d, h, ff)", final=call("layer_norm", name="final_layer_norm"),
+    before=_ROTARY)
 _NEOX_BODY = """\
     let embed_in = embedding(V, d)
     tokens -> embed_in -> GPTNeoXLayers(d, h, ff, L, {R})

@@ -5,6 +5,7 @@ heads (multi-head attention), so in the torch convention its projections are sep
 from __future__ import annotations
 
 from .template import Family, Fixed, Size, Switch
+from .writer import block, call, mlp, norm_after, stack
 
 _BERT_SIZES = (
     Size("V", "vocab_size", 30522, "vocabulary"),
@@ -16,16 +17,20 @@ _BERT_SIZES = (
     Size("ff", "intermediate_size", 3072, "MLP width"),
     Size("L", "num_hidden_layers", 12, "layers"),
 )
-_BERT_BLOCKS = """\
-block BertLayer(d, h, ff):
-    a = grouped_query_attention(d / h, h, h, name="attention.self")
-    add(a) -> layer_norm(name="attention.output.LayerNorm")
-    m = dense(ff, name="intermediate.dense") -> gelu -> dense(d, name="layer.output.dense")
-    add(m) -> layer_norm(name="layer.output.LayerNorm")
 
-block BertEncoder(d, h, ff, L):
-    repeat L: BertLayer(d, h, ff)
-"""
+
+def _post_norm_layers(layer, encoder, attention, attention_norm, up, down, mlp_norm) -> str:
+    """BERT's and DistilBERT's layer (post-LayerNorm multi-head attention, then MLP), named as
+    transformers names them, and the stack of L of them."""
+    return block(layer, "d, h, ff",
+                 norm_after("a", call("grouped_query_attention", "d / h", "h", "h", name=attention),
+                            call("layer_norm", name=attention_norm))
+                 + norm_after("m", mlp("ff", "d", up, down), call("layer_norm", name=mlp_norm))) \
+        + stack(encoder, "d, h, ff, L", f"{layer}(d, h, ff)")
+
+
+_BERT_BLOCKS = _post_norm_layers("BertLayer", "BertEncoder", "attention.self", "attention.output.LayerNorm",
+                                 "intermediate.dense", "layer.output.dense", "layer.output.LayerNorm")
 _BERT_INPUTS = "    input tokens (T)\n    input token_types (T)\n    input positions (T)\n"
 _BERT_EMBEDDINGS = """\
     let word_embeddings = embedding(V, d)
@@ -71,16 +76,8 @@ BERT = _bert_like("bert", "BERT: post-LayerNorm encoder layers, a pooler on the 
 ROBERTA = _bert_like("roberta", "RoBERTa: BERT's layers (positions offset past the padding index)",
                      "RobertaModel", "RobertaForMaskedLM", ("lm_head.dense", "lm_head.layer_norm", "lm_head"))
 
-_DISTIL_BLOCKS = """\
-block TransformerBlock(d, h, ff):
-    a = grouped_query_attention(d / h, h, h, name="attention")
-    add(a) -> layer_norm(name="sa_layer_norm")
-    m = dense(ff, name="ffn.lin1") -> gelu -> dense(d, name="ffn.lin2")
-    add(m) -> layer_norm(name="output_layer_norm")
-
-block Transformer(d, h, ff, L):
-    repeat L: TransformerBlock(d, h, ff)
-"""
+_DISTIL_BLOCKS = _post_norm_layers("TransformerBlock", "Transformer", "attention", "sa_layer_norm", "ffn.lin1",
+                                   "ffn.lin2", "output_layer_norm")
 _DISTIL_BODY = """\
     let word_embeddings = embedding(V, d)
     w = tokens -> word_embeddings

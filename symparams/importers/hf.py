@@ -38,7 +38,7 @@ def import_config(config: dict, source: str) -> str:
         fills["R"] = _rotary(family, config, sizes, fills, read)
     classes = _classes(family, config)
     header = _header(family, config, source, read, classes)
-    blocks = _fill(family.blocks, fills)
+    blocks = _fill(family.blocks, fills).rstrip("\n") + "\n"
     models = [_model(name, family.bodies[name], sizes, fills, family.inputs) for name in classes]
     return "\n".join([header, blocks, *models])
 

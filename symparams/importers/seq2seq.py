@@ -5,39 +5,32 @@ Layer names are transformers' with the layer indices left out (`encoder.block.la
 from __future__ import annotations
 
 from .template import Family, Fixed, Size
+from .writer import block, call, mlp, norm_first, stack, statement
 
-_T5_BLOCKS = """\
-block EncoderSelfAttention(dkv, h):
-    a = rms_norm(name="encoder.block.layer.layer_norm")
-        -> grouped_query_attention(dkv, h, h, use_bias=false, name="encoder.block.layer.SelfAttention")
-    add(a)
 
-block EncoderFF(d, ff):
-    m = rms_norm(name="encoder.block.layer.layer_norm") -> dense(ff, use_bias=false, name="encoder.block.layer.wi")
-        -> relu -> dense(d, use_bias=false, name="encoder.block.layer.wo")
-    add(m)
 
-block EncoderLayer(d, dkv, h, ff):
-    EncoderSelfAttention(dkv, h) -> EncoderFF(d, ff)
+def _t5_layer(stack_name, cross) -> str:
+    """A T5 layer of the encoder or the decoder stack (`cross`: with attention to the encoder's
+    output). Every sub-layer's norm is `STACK.block.layer.layer_norm` (indices left out), and a
+    name is used once per block, so each sub-layer is a block of its own."""
+    at, part = f"{stack_name}.block.layer", stack_name.capitalize()
+    norm = call("rms_norm", name=f"{at}.layer_norm")
 
-block DecoderSelfAttention(dkv, h):
-    a = rms_norm(name="decoder.block.layer.layer_norm")
-        -> grouped_query_attention(dkv, h, h, use_bias=false, name="decoder.block.layer.SelfAttention")
-    add(a)
+    def attention(kind, memory, name):
+        return block(f"{part}{kind}Attention", ", ".join((*memory, "dkv, h")), norm_first(
+            "a", norm, call("grouped_query_attention", "dkv", "h", "h", *memory, use_bias="false", name=f"{at}.{name}")))
 
-block DecoderCrossAttention(encoded, dkv, h):
-    a = rms_norm(name="decoder.block.layer.layer_norm")
-        -> grouped_query_attention(dkv, h, h, encoded, use_bias=false, name="decoder.block.layer.EncDecAttention")
-    add(a)
+    blocks = attention("Self", (), "SelfAttention") + (attention("Cross", ("encoded",), "EncDecAttention") if cross else "")
+    blocks += block(f"{part}FF", "d, ff",
+                    norm_first("m", norm, mlp("ff", "d", f"{at}.wi", f"{at}.wo", act="relu", bias="false")))
+    calls = [f"{part}SelfAttention(dkv, h)", *([f"{part}CrossAttention(encoded, dkv, h)"] if cross else []),
+             f"{part}FF(d, ff)"]
+    params = "encoded, d, dkv, h, ff" if cross else "d, dkv, h, ff"
+    return blocks + block(f"{part}Layer", params, statement(" -> ".join(calls))) + stack(
+        f"{part}Stack", f"{params}, L", f"{part}Layer({params})", final=call("rms_norm", name=f"{stack_name}.final_layer_norm"))
 
-block DecoderFF(d, ff):
-    m = rms_norm(name="decoder.block.layer.layer_norm") -> dense(ff, use_bias=false, name="decoder.block.layer.wi")
-        -> relu -> dense(d, use_bias=false, name="decoder.block.layer.wo")
-    add(m)
 
-block DecoderLayer(encoded, d, dkv, h, ff):
-    DecoderSelfAttention(dkv, h) -> DecoderCrossAttention(encoded, dkv, h) -> DecoderFF(d, ff)
-"""
+_T5_BLOCKS = _t5_layer("encoder", cross=False) + _t5_layer("decoder", cross=True)
 _T5_INPUTS = """\
     input tokens (S)
     input decoder_tokens (T)
@@ -53,15 +46,6 @@ _T5_BODY = """\
     encoded = tokens -> shared -> EncoderStack(d, dkv, h, ff, L)
     decoder_tokens -> shared -> DecoderStack(encoded, d, dkv, h, ff, {Ld})
 """
-_T5_STACKS = """
-block EncoderStack(d, dkv, h, ff, L):
-    repeat L: EncoderLayer(d, dkv, h, ff)
-    rms_norm(name="encoder.final_layer_norm")
-
-block DecoderStack(encoded, d, dkv, h, ff, L):
-    repeat L: DecoderLayer(encoded, d, dkv, h, ff)
-    rms_norm(name="decoder.final_layer_norm")
-"""
 T5 = Family(
     "t5", "T5: encoder-decoder with a shared embedding, relative position buckets, no biases",
     (Size("V", "vocab_size", 32128, "vocabulary"),
@@ -73,7 +57,7 @@ T5 = Family(
      Size("ff", "d_ff", 2048, "MLP width"),
      Size("NB", "relative_attention_num_buckets", 32, "relative position buckets"),
      Size("L", "num_layers", 6, "encoder layers")),
-    _T5_BLOCKS + _T5_STACKS,
+    _T5_BLOCKS,
     {"T5Model": _T5_BODY,
      "T5ForConditionalGeneration": _T5_BODY + '    dense(V, use_bias=false, tie=shared, name="lm_head")\n'},
     "T5Model", inputs=_T5_INPUTS,
@@ -86,41 +70,31 @@ T5 = Family(
 
 # ---- Whisper -------------------------------------------------------------------------------
 
-_WHISPER_BLOCKS = """\
-layout channels_first
 
-block EncoderLayer(d, h, ff):
-    a = layer_norm(name="encoder.layers.self_attn_layer_norm")
-        -> multi_head_attention(h, d / h, key_bias=false, name="encoder.layers.self_attn")
-    add(a)
-    m = layer_norm(name="encoder.layers.final_layer_norm") -> dense(ff, name="encoder.layers.fc1") -> gelu
-        -> dense(d, name="encoder.layers.fc2")
-    add(m)
 
-block DecoderLayer(memory, d, h, ff):
-    a = layer_norm(name="decoder.layers.self_attn_layer_norm")
-        -> multi_head_attention(h, d / h, key_bias=false, name="decoder.layers.self_attn")
-    add(a)
-    c = layer_norm(name="decoder.layers.encoder_attn_layer_norm")
-        -> multi_head_attention(h, d / h, memory, key_bias=false, name="decoder.layers.encoder_attn")
-    add(c)
-    m = layer_norm(name="decoder.layers.final_layer_norm") -> dense(ff, name="decoder.layers.fc1") -> gelu
-        -> dense(d, name="decoder.layers.fc2")
-    add(m)
+def _whisper_layer(stack_name, cross) -> str:
+    """A Whisper encoder or decoder layer (`cross`: with attention to `memory`, the encoder's
+    output); no attention has a bias on its key projection."""
+    at = f"{stack_name}.layers"
 
-block Encoder(S, d, h, ff, L):
-    # two convolutions over the 2*S mel frames, then (d, S) -> (S, d)
-    conv1d(d, 3, padding=1, name="encoder.conv1") -> gelu
-        -> conv1d(d, 3, strides=2, padding=1, name="encoder.conv2") -> gelu -> flatten(start_dim=2) -> permute((2, 1))
-    table = parameter((S, d), trainable=false, name="encoder.embed_positions")     # sinusoidal, frozen
-    add(table)
-    repeat L: EncoderLayer(d, h, ff)
-    layer_norm(name="encoder.layer_norm")
+    def attention(binding, memory, name):
+        return norm_first(binding, call("layer_norm", name=f"{at}.{name}_layer_norm"),
+                          call("multi_head_attention", "h", "d / h", *memory, key_bias="false", name=f"{at}.{name}"))
 
-block Decoder(memory, d, h, ff, L):
-    repeat L: DecoderLayer(memory, d, h, ff)
-    layer_norm(name="decoder.layer_norm")
-"""
+    body = attention("a", (), "self_attn") + (attention("c", ("memory",), "encoder_attn") if cross else "")
+    body += norm_first("m", call("layer_norm", name=f"{at}.final_layer_norm"), mlp("ff", "d", f"{at}.fc1", f"{at}.fc2"))
+    return block(f"{stack_name.capitalize()}Layer", "memory, d, h, ff" if cross else "d, h, ff", body)
+
+
+_WHISPER_BLOCKS = "layout channels_first\n\n" + _whisper_layer("encoder", False) + _whisper_layer("decoder", True) + \
+    block("Encoder", "S, d, h, ff, L",
+          "    # two convolutions over the 2*S mel frames, then (d, S) -> (S, d)\n"
+          + statement('conv1d(d, 3, padding=1, name="encoder.conv1") -> gelu -> conv1d(d, 3, strides=2, padding=1, '
+                      'name="encoder.conv2") -> gelu -> flatten(start_dim=2) -> permute((2, 1))')
+          + '    table = parameter((S, d), trainable=false, name="encoder.embed_positions")     # sinusoidal, frozen\n'
+          + statement("add(table)")
+          + statement("repeat L: EncoderLayer(d, h, ff)") + statement(call("layer_norm", name="encoder.layer_norm"))) + \
+    stack("Decoder", "memory, d, h, ff, L", "DecoderLayer(memory, d, h, ff)", final=call("layer_norm", name="decoder.layer_norm"))
 _WHISPER_BODY = """\
     let embed_tokens = embedding(V, d)
     memory = mel -> Encoder(S, d, he, ffe, Le)

@@ -4,22 +4,15 @@ the biases of q, k and v only."""
 from __future__ import annotations
 
 from .template import Family, Size, Switch
+from .writer import block, call, mlp, norm_first, stack
 
-_VIT_BLOCKS = """\
-layout channels_first
-
-block ViTLayer(d, h, ff):
-    a = layer_norm(name="layernorm_before")
-        -> grouped_query_attention(d / h, h, h, use_bias=true, query_bias={qkv_bias}, key_bias={qkv_bias},
-                                   value_bias={qkv_bias}, name="attention")
-    add(a)
-    m = layer_norm(name="layernorm_after") -> dense(ff, name="mlp.fc1") -> gelu -> dense(d, name="mlp.fc2")
-    add(m)
-
-block ViTEncoder(d, h, ff, L):
-    repeat L: ViTLayer(d, h, ff)
-    layer_norm(name="layernorm")
-"""
+_VIT_BLOCKS = "layout channels_first\n\n" + block(
+    "ViTLayer", "d, h, ff",
+    norm_first("a", call("layer_norm", name="layernorm_before"),
+               call("grouped_query_attention", "d / h", "h", "h", use_bias="true", query_bias="{qkv_bias}",
+                    key_bias="{qkv_bias}", value_bias="{qkv_bias}", name="attention"))
+    + norm_first("m", call("layer_norm", name="layernorm_after"), mlp("ff", "d", "mlp.fc1", "mlp.fc2"))) + stack(
+    "ViTEncoder", "d, h, ff, L", "ViTLayer(d, h, ff)", final=call("layer_norm", name="layernorm"))
 _VIT_EMBEDDINGS = """\
     patches = conv2d(d, p, strides=p, name="embeddings.patch_embeddings.projection") -> flatten(start_dim=2)
         -> permute((2, 1))
