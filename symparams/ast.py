@@ -186,6 +186,7 @@ class Definition:
     body: tuple[Stmt, ...]
     span: Span
     name_span: Span
+    default: bool = False      # `default model`: evaluated when no model is named
 
 
 @dataclass(frozen=True)

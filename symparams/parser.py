@@ -218,13 +218,14 @@ class _ToAst(Transformer_NonRecursive):
     def params(self, meta, *params):
         return tuple(p for p in params if p is not None)
 
-    def _definition(kind):
+    def _definition(kind, default=False):
         def build(self, meta, name, params, body):
-            return ast.Definition(kind, str(name), params or (), body, _span(meta), Span.from_token(name))
+            return ast.Definition(kind, str(name), params or (), body, _span(meta), Span.from_token(name), default)
         return build
 
     block_def = _definition("block")
     model_def = _definition("model")
+    default_model_def = _definition("model", default=True)
     del _definition
 
     def layout_decl(self, meta, name):
@@ -383,7 +384,18 @@ def parse_module(text: str, filename: str | None = None) -> ast.Module:
             symbols.append(item)
         else:
             definitions.append(item)
+    _check_one_default(definitions, text, filename)
     return ast.Module(layout, tuple(symbols), tuple(definitions), text, filename)
+
+
+def _check_one_default(definitions, text, filename):
+    defaults = [d for d in definitions if d.default]
+    if len(defaults) > 1:
+        first, second = defaults[:2]
+        keyword = Span(second.span.line, second.span.column, second.span.line, second.span.column + len("default"))
+        raise ParseError(f"a second default model ({second.name}; {first.name} at line {first.span.line} is "
+                         f"the default): a file has at most one; write `model {second.name}(...):`",
+                         keyword, text, filename)
 
 
 def parse_expression(text: str, filename: str | None = None):

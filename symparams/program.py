@@ -24,6 +24,13 @@ class Program:
         return [d.name for d in self.module.definitions if d.kind == "model"]
 
     @property
+    def default_model(self) -> str | None:
+        """The model evaluated when none is named: the `default model`, or the only model."""
+        models = [d for d in self.module.definitions if d.kind == "model"]
+        chosen = [d for d in models if d.default] or models
+        return chosen[0].name if len(chosen) == 1 else None
+
+    @property
     def blocks(self) -> list[str]:
         return [d.name for d in self.module.definitions if d.kind == "block"]
 
@@ -50,13 +57,14 @@ class Program:
         models = [d for d in self.module.definitions if d.kind == "model"]
         where = self.module.filename or "the source"
         if name is None:
-            if len(models) == 1:
-                return models[0]
+            chosen = [d for d in models if d.default] or models
+            if len(chosen) == 1:
+                return chosen[0]
             if not models:
                 raise SymparamsError(f"{where} defines no model (write `model NAME(...):`)", None,
                                      self.module.source, self.module.filename)
             raise ChoiceError(f"{where} defines several models ({', '.join(d.name for d in models)}); "
-                             f"name one")
+                             f"name one (or mark one `default model`)")
         for d in models:
             if d.name == name:
                 return d

@@ -94,6 +94,7 @@ def test_header_names_the_family_and_the_keys():
     assert "Family template: gpt2" in header
     assert re.search(r"Keys read: n_embd, n_head, n_layer, n_positions, tie_word_embeddings,\s*#?\s*vocab_size", header)
     assert "Models: GPT2Model, GPT2LMHeadModel" in header
+    assert "\ndefault model GPT2LMHeadModel(" in text and "\nmodel GPT2Model(" in text
 
 
 def test_unknown_keys_are_listed_as_ignored():
@@ -140,8 +141,14 @@ def test_cli_writes_a_file_that_summary_reads(tmp_path, capsys):
     out = tmp_path / "gpt2.arch"
     assert main(["import", "hf", str(CONFIGS / "gpt2.json"), "-o", str(out)]) == 0
     capsys.readouterr()
-    assert main(["summary", f"{out}:GPT2LMHeadModel", "--defaults"]) == 0
+    # The architectures class is the file's default model: transformers' 124,439,808 for GPT-2 (with
+    # examples/gpt2.arch); the formula without --defaults; GPT2Model by name.
+    assert main(["summary", str(out), "--defaults"]) == 0
     assert " Total params: 124439808" in capsys.readouterr().out
+    assert main(["summary", str(out)]) == 0
+    assert " Total params: L*(12*d**2 + 13*d) + T*d + V*d + 2*d" in capsys.readouterr().out
+    assert main(["summary", f"{out}:GPT2Model", "--defaults"]) == 0
+    assert " Total params: 124439808" in capsys.readouterr().out     # tied: the head adds no params
 
 
 def test_not_json_and_missing_file(tmp_path, capsys):

@@ -90,6 +90,23 @@ def test_a_file_with_several_models_needs_a_name():
     assert program.model("B").output_shape == (4,)
 
 
+DEFAULTS = "model A():\n    input (3,)\n    dense(2)\ndefault model B():\n    input (4,)\n    dense(2)\n"
+
+
+def test_the_default_model_is_evaluated_when_none_is_named():
+    program = symparams.parse(DEFAULTS)
+    assert program.default_model == "B" and program.models == ["A", "B"]
+    assert program.model().params == 4 * 2 + 2          # B: dense(2) on (4,)
+    assert program.model("A").params == 3 * 2 + 2       # any model can still be named
+    assert symparams.parse(DEFAULTS.replace("default ", "")).default_model is None
+
+
+def test_default_is_still_a_name_elsewhere():
+    """`default` is a keyword only before `model` at the top of a file."""
+    program = symparams.parse("model default(default=3):\n    input (default,)\n    dense(default)\n")
+    assert program.model(defaults=True).params == 3 * 3 + 3
+
+
 def test_a_stage_repeat_sums_its_iterations_in_closed_form():
     import sympy
     S = sympy.Symbol("S", integer=True, positive=True)

@@ -37,9 +37,10 @@ def import_config(config: dict, source: str) -> str:
     if family.rotary:
         fills["R"] = _rotary(family, config, sizes, fills, read)
     classes = _classes(family, config)
-    header = _header(family, config, source, read, classes)
+    default = _default_class(config, classes)
+    header = _header(family, config, source, read, classes, default)
     blocks = _fill(family.blocks, fills).rstrip("\n") + "\n"
-    models = [_model(name, family.bodies[name], sizes, fills, family.inputs) for name in classes]
+    models = [_model(name, family.bodies[name], sizes, fills, family.inputs, name == default) for name in classes]
     return "\n".join([header, blocks, *models])
 
 
@@ -138,28 +139,35 @@ def _classes(family, config) -> list:
     return [family.base, *(n for n in dict.fromkeys(named) if n != family.base)]
 
 
+def _default_class(config, classes):
+    """The model a command evaluates unnamed: the (first) class `architectures` names; none when the
+    file has one model only."""
+    return (config.get("architectures") or classes)[0] if len(classes) > 1 else None
+
+
 def _fill(text, fills) -> str:
     for key, value in fills.items():
         text = text.replace("{" + key + "}", value)
     return text
 
 
-def _model(name, body, sizes, fills, inputs) -> str:
+def _model(name, body, sizes, fills, inputs, default=False) -> str:
     width = max(len(f"{s}={v[0]},") for s, v in sizes.items())
-    lines = [f"model {name}("]
+    lines = [f"{'default ' if default else ''}model {name}("]
     for i, (symbol, (value, key, meaning)) in enumerate(sizes.items()):
         item = f"{symbol}={value}" + ("," if i < len(sizes) - 1 else "):")
         lines.append(f"        {item.ljust(width + 1)}  # {key}: {meaning}")
     return "\n".join(lines) + "\n" + inputs + _fill(body, fills)
 
 
-def _header(family, config, source, read, classes) -> str:
+def _header(family, config, source, read, classes, default) -> str:
     neutral = sorted(k for k in config if k not in read and (k in family.neutral or k in COMMON_NEUTRAL))
     ignored = sorted(k for k in config if k not in read and k not in family.neutral and k not in COMMON_NEUTRAL)
     lines = [f"Imported by `symparams import hf` from {source}.",
              f"Family template: {family.model_type} ({family.summary}).",
-             f"Models: {', '.join(classes)} (the first is AutoModel's); name one, as in "
-             f"`symparams summary FILE.arch:{classes[-1]} --defaults`.",
+             f"Models: {', '.join(classes)} (the first is AutoModel's)"
+             + (f"; {default} is the default (`symparams summary FILE.arch --defaults`); name another as in "
+                f"`symparams summary FILE.arch:{classes[0]} --defaults`." if default else "."),
              f"Keys read: {', '.join(sorted(read))}.",
              f"Keys that change no count: {', '.join(neutral) or 'none'}.",
              f"Keys ignored (unknown to this template): {', '.join(ignored) or 'none'}."]
