@@ -3,7 +3,6 @@ configs in examples/configs and on drawn small configs, built on the meta device
 file's base model is compared with AutoModel.from_config and each `architectures` class with
 that class: params, trainable params and buffers."""
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -44,7 +43,8 @@ def imported_figures(config: dict):
     text = import_config(config, "config.json")
     program = symparams.parse(text)
     out = {}
-    for name in re.findall(r"^model (\w+)", text, re.M):
+    assert program.default_model == (config.get("architectures") or [program.models[0]])[0]
+    for name in program.models:
         net = program.model(name, convention="torch", defaults=True)
         out[name] = (int(net.params), int(net.trainable), int(net.buffers))
     return out
