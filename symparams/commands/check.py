@@ -37,7 +37,7 @@ def run(args):
         net = program.model(model, convention=convention, values=parse_sets(args.set), defaults=True)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    live = _live(kind, target, model, kwargs_from(args.kwargs))
+    live = _live(kind, target, net.name, kwargs_from(args.kwargs))     # the named model, or the file's default
     pairs = match(file_entries(net), live)
     from ..weightmatch import agrees
     text = render(pairs, file_entries(net), live, f"{net.name} ({path})", args.against)

@@ -75,3 +75,14 @@ def test_drawn_configs_match_transformers(model_type):
     def check(config):
         assert_matches_live(config)
     check()
+
+
+def test_check_without_a_model_name_compares_the_default_model(tmp_path, capsys):
+    """An imported Llama 3 file's default is LlamaForCausalLM: `check` builds that class, not
+    AutoModel's LlamaModel (which lacks the 525,336,576-param lm_head, 128256 * 4096)."""
+    from symparams.cli import main
+    out = tmp_path / "llama.arch"
+    assert main(["import", "hf", str(CONFIGS / "llama-3-8b.json"), "-o", str(out)]) == 0
+    assert main(["check", str(out), "--against", f"hf:{CONFIGS / 'llama-3-8b.json'}"]) == 0
+    report = capsys.readouterr().out
+    assert "LlamaForCausalLM" in report and "8,030,261,248" in report
