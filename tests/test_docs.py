@@ -89,9 +89,15 @@ def test_shell_examples_run(block, monkeypatch, tmp_path):
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
     commands = [line for line in block.splitlines() if line.startswith("symparams ")]
+    if any(c.startswith("symparams check ") for c in commands) and not _has("torch", "transformers"):
+        pytest.skip("`symparams check` builds the live model: the oracle extra (torch, transformers) is not installed")
     for command in commands:
         code, _, err = run(command)
         assert code == 0, (command, err)
+
+
+def _has(*modules) -> bool:
+    return all(importlib.util.find_spec(module) is not None for module in modules)
 
 
 @pytest.mark.parametrize("block", blocks("python"))
