@@ -32,7 +32,6 @@ def _target(args):
 
 
 def run(args) -> str:
-    from ..printers.json import expr_text
     figure, target = _target(args)
     net = load_model(args)
     try:
@@ -42,34 +41,11 @@ def run(args) -> str:
                          f"(its symbols: {', '.join(net.symbols) or 'none'})") from None
     if args.multiple_of is not None and args.multiple_of < 1:
         raise UsageError(f"--multiple-of must be a positive whole number, not {args.multiple_of}")
-    expr = getattr(net, figure)
     solution = net.solve(symbol.name, multiple_of=args.multiple_of, **{figure: target})
-    rows = []
-    for i, root in enumerate(solution.exact):
-        row = {"exact": expr_text(root)}
-        if solution.numeric:
-            rounded = solution.round(root)
-            row.update(value=solution.numeric[i], rounded=rounded)
-            row["figure_at_rounded"] = expr_text(expr.xreplace({symbol: rounded}))
-        rows.append(row)
     if args.format == "json":
         import json
-        return json.dumps({"model": net.name, "convention": net.convention, "figure": figure,
-                           "target": expr_text(target), "symbol": symbol.name, "roots": rows,
-                           "multiple_of": solution.multiple, "because": list(solution.reasons),
-                           **({"note": solution.note} if solution.note else {})}, indent=1)
-    lines = [f"{net.name}: {figure} = {expr_text(target)}, solved for {symbol.name} "
-             f"(positive real roots: {len(rows)})"]
-    if not rows:
-        lines.append(f" no positive real {symbol.name} gives {figure} = {expr_text(target)}")
-    for row in rows:
-        if "value" in row:
-            lines.append(f" {symbol.name} = {row['rounded']}   (≈ {row['value']:.6f}; exact: {row['exact']})")
-            if solution.multiple > 1:
-                lines.append(f"   the nearest multiple of {solution.multiple}: {'; '.join(solution.reasons)}")
-            lines.append(f"   {figure} at {symbol.name} = {row['rounded']}: {row['figure_at_rounded']}")
-        else:
-            lines.append(f" {symbol.name} = {row['exact']}")
-    if solution.note:
-        lines.append(f" note: {solution.note}")
-    return "\n".join(lines)
+
+        from ..printers.json import solution_dict
+        return json.dumps(solution_dict(solution), indent=1)
+    from ..printers.text import render_solution
+    return render_solution(solution)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..text import expr_text
+from .present import solution_rows
 
 
 def shape_list(shape) -> list:
@@ -83,6 +84,20 @@ def sweep_dict(net, columns: dict) -> dict:
     return {"model": net.name, "convention": net.convention, "columns": list(columns),
             **({"skipped": skipped} if skipped else {}),
             "rows": [list(r) for r in zip(*[c.tolist() for c in columns.values()])]}
+
+
+def solution_dict(s) -> dict:
+    """`symparams solve --format json`: a facade Solution (symparams.model.Solution)."""
+    roots = []
+    for row in solution_rows(s):
+        out = {"exact": expr_text(row["exact"])}
+        if "value" in row:
+            out.update(value=row["value"], rounded=row["rounded"],
+                       figure_at_rounded=expr_text(row["figure_at_rounded"]))
+        roots.append(out)
+    return {"model": s.model, "convention": s.convention, "figure": s.figure, "target": expr_text(s.target),
+            "symbol": s.symbol.name, "roots": roots, "multiple_of": s.multiple, "because": list(s.reasons),
+            **({"note": s.note} if s.note else {})}
 
 
 def render(net) -> str:

@@ -10,6 +10,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..expressions import as_expr
 from ..text import author_fraction
+from .present import grouped
 
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
           "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma", "tau", "upsilon",
@@ -166,7 +167,8 @@ def align(equations, width: int = 70, names=None, first=()) -> str:
     continued on further lines under the equals sign."""
     body = []
     for lhs, expr in equations:
-        lines = broken_lines(expr, width, names, first)
+        number = grouped(expr, "latex")
+        lines = [number] if number else broken_lines(expr, width, names, first)
         body.append(f"{lhs} &= {lines[0]}")
         body += [f"&\\quad {line}" for line in lines[1:]]
     return "\\begin{align*}\n" + " \\\\\n".join(body) + "\n\\end{align*}"

@@ -3,11 +3,16 @@ display equations; either one alone (to paste into a document) or in a compilabl
 from __future__ import annotations
 
 from ..figures import FIGURES, totals
-from ..text import shape_text
+from ..text import expr_text, shape_text
 from .latex import align, counted_tex, document, latex, visible_width
-from .present import display_rows, shown_symbols, shows_active
+from .present import (COMPARISON_HEADERS, ELLIPSIS, LAYER_COMPARISON_HEADERS, approximately,
+                      breakdown_cells, breakdown_headers, comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols,
+                      solution_cells, solution_headers, sweep_cells, shows_active)
 
 _LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
+
+
+_TEXT_SYMBOLS = {"—": "---", "≈": r"$\approx$", "…": r"\ldots{}"}   # what the tables write in Unicode
 
 
 def escape(text: str) -> str:
@@ -22,6 +27,8 @@ def escape(text: str) -> str:
             out.append(r"\textasciitilde{}")
         elif ch == "^":
             out.append(r"\textasciicircum{}")
+        elif ch in _TEXT_SYMBOLS:
+            out.append(_TEXT_SYMBOLS[ch])
         else:
             out.append(ch)
     return "".join(out)
@@ -32,11 +39,15 @@ class _Tex:
         self.names, self.first = names, first
 
     def __call__(self, expr) -> str:
+        """A figure: a plain number with thin spaces between thousands, else its formula."""
+        return grouped(expr, "latex") or self.formula(expr)
+
+    def formula(self, expr) -> str:
         # A line may break between the factors of a long product (in a wrapping column).
         return latex(expr, self.names, self.first).replace("\\right) \\left(", "\\right)\\allowbreak \\left(")
 
     def shape(self, shape) -> str:
-        return shape_text(shape, self)
+        return shape_text(shape, self.formula)
 
     def counted(self, expr, counts) -> str:
         return counted_tex(expr, counts, self)
@@ -128,7 +139,7 @@ def render(net, names=None, standalone: bool = False, expand=False, figures=None
     `beamer` gives the table as a Beamer frame (with `standalone`, a whole deck)."""
     if figures:
         if not standalone and len(figures) == 1:
-            return latex(getattr(net, figures[0]), names, net.count_symbols)
+            return grouped(getattr(net, figures[0]), "latex") or latex(getattr(net, figures[0]), names, net.count_symbols)
         body = equations(net, figures, names)
         return document(body) if standalone else body
     if beamer:
@@ -172,10 +183,57 @@ def beamer_document(frames: str, title: str) -> str:
                       f"\\title{{{escape(title)}}}", r"\begin{document}", frames, r"\end{document}"]) + "\n"
 
 
+# ---- the analyses: breakdown, comparison, sweep, solution (their _repr_latex_) ----------------------
+def booktabs(headers, rows, caption: str = "") -> str:
+    """A tabular of `rows` (cells already LaTeX) under `headers`; `caption` a comment line above."""
+    return "\n".join([f"% {caption}; needs \\usepackage{{booktabs}}" if caption else "% needs \\usepackage{booktabs}",
+                      f"\\begin{{tabular}}{{{'l' * len(headers)}}}", "\\toprule",
+                      " & ".join(map(escape, headers)) + " \\\\", "\\midrule",
+                      *(" & ".join(row) + " \\\\" for row in rows), "\\bottomrule", "\\end{tabular}"])
+
+
+def _math(figure) -> str:
+    return f"${_Tex()(figure)}$"
+
+
+def _ratio(ratio) -> str:
+    return "---" if ratio is None else _math(ratio) + escape(approximately(ratio))
+
+
+def render_breakdown(net, rows) -> str:
+    active = shows_active(net)
+    body = breakdown_cells(rows, _math, escape, active)
+    body.append(("\\textbf{Total}", "", "", _math(net.params), "100\\%",
+                 *([_math(net.active_params)] if active else []), _math(net.macs)))
+    return booktabs(breakdown_headers(active), body, f"{net.name}, {net.convention} convention, by block")
+
+
+def render_comparison(c) -> str:
+    totals = booktabs(COMPARISON_HEADERS, comparison_cells(c, _math, escape, _ratio), f"A = {c.a_name}, B = {c.b_name}")
+    per_layer = layer_comparison_cells(c, _math, escape, _ratio)
+    if per_layer is None:
+        return totals
+    return totals + "\n\n" + booktabs(LAYER_COMPARISON_HEADERS, per_layer, "per layer")
+
+
+def render_sweep(net, columns: dict, limit: int | None = None) -> str:
+    def number(v):
+        return f"${grouped(v, 'latex') or repr(float(v))}$"
+    cells = [tuple(escape(cell) if cell == ELLIPSIS else cell for cell in row)
+             for row in sweep_cells(columns, number, limit)]
+    return booktabs(list(columns), cells, f"sweep of {net.name}, {net.convention} convention")
+
+
+def render_solution(s) -> str:
+    return booktabs(solution_headers(s), solution_cells(s, _math, escape),
+                    f"{s.model}: {s.figure} = {expr_text(s.target)}, solved for {s.symbol.name}")
+
+
 def _symbol_list(net, names):
     from .latex import symbol_latex
     names = names or {}
     return {n: names.get(n, symbol_latex(n)) for n in shown_symbols(net)}
 
 
-__all__ = ["render", "table", "equations", "escape"]
+__all__ = ["render", "table", "equations", "escape", "booktabs", "render_breakdown", "render_comparison",
+           "render_solution", "render_sweep"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ..figures import totals
 from ..text import expr_text, shape_text
 from .latex import counted_tex, latex
-from .present import display_rows, share_text, shown_symbols, shows_active
+from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
+                      comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols, solution_cells,
+                      solution_headers, sweep_cells, shows_active)
 
 
 def _cell_math(tex: str) -> str:
@@ -29,13 +31,14 @@ class _Math:
         return _cell_math(latex(expr, self.names, self.first))
 
     def __call__(self, expr) -> str:
-        return f"${self.tex(expr)}$"
+        return self.counted(expr, ())
 
     def shape(self, shape) -> str:
         return f"${shape_text(shape, self.tex)}$"
 
     def counted(self, expr, counts) -> str:
-        return f"${counted_tex(expr, counts, self.tex)}$"
+        """A figure times its repeat counts; a plain number with separators, `$38{,}597{,}376$`."""
+        return f"${counted_tex(expr, counts, lambda e: grouped(e, 'math') or self.tex(e))}$"
 
 
 def render(net, names=None, expand=False) -> str:
@@ -61,20 +64,57 @@ def render(net, names=None, expand=False) -> str:
     return "\n".join(lines)
 
 
+def table(headers, rows) -> list[str]:
+    """A GitHub table's lines: a header row, the rule, a line per row."""
+    return ["| " + " | ".join(map(text_cell, headers)) + " |", "|" + "---|" * len(headers),
+            *("| " + " | ".join(row) + " |" for row in rows)]
+
+
+def code(figure) -> str:
+    """A figure in an analysis table: a plain number with separators, else its formula as code."""
+    return f"`{grouped(figure) or expr_text(figure)}`"
+
+
+def ratio_code(ratio) -> str:
+    return "—" if ratio is None else code(ratio) + approximately(ratio)
+
+
 def render_breakdown(net, rows) -> str:
     """`summary --by block --format markdown`: symparams.breakdown's rows."""
-    def code(e):
-        return f"`{expr_text(e)}`"
-    shown = shows_active(net)     # an Active column only for a model with experts
-
-    def active(e):
-        return f"{code(e)} | " if shown else ""
+    active = shows_active(net)     # an Active column only for a model with experts
     lines = [f"**{net.name}** ({net.convention}) by block", "",
-             "| Part | Count | Params (one) | Params (all) | Share | " + ("Active (all) | " if shown else "")
-             + "MACs (all) |", "|---|---|---|---|---|" + ("---|" if shown else "") + "---|"]
-    lines += [f"| {r.label} | {code(r.count)} | {code(r.params_one)} | {code(r.params)} | {share_text(r)} | "
-              f"{active(r.active)}{code(r.macs)} |" for r in rows]
-    lines += [f"| **Total** | | | {code(net.params)} | 100% | {active(net.active_params)}{code(net.macs)} |"]
+             *table(breakdown_headers(active), breakdown_cells(rows, code, text_cell, active))]
+    lines += [f"| **Total** | | | {code(net.params)} | 100% | "
+              + (f"{code(net.active_params)} | " if active else "") + f"{code(net.macs)} |"]
+    return "\n".join(lines)
+
+
+def render_comparison(c) -> str:
+    """A symparams.compare.Comparison: totals, then per layer when the structures match."""
+    lines = [f"**Compare** A = {text_cell(c.a_name)}, B = {text_cell(c.b_name)}", "",
+             *table(COMPARISON_HEADERS, comparison_cells(c, code, text_cell, ratio_code)), ""]
+    per_layer = layer_comparison_cells(c, code, text_cell, ratio_code)
+    if per_layer is None:
+        return "\n".join(lines + ["Per layer: the two models have different sequences of layer types; totals only."])
+    return "\n".join(lines + ["Per layer (same sequence of layer types):", "",
+                              *table(LAYER_COMPARISON_HEADERS, per_layer)])
+
+
+def render_sweep(net, columns: dict, limit: int | None = None) -> str:
+    n = len(next(iter(columns.values()))) if columns else 0
+    number = lambda v: grouped(v) or repr(float(v))  # noqa: E731
+    return "\n".join([f"**Sweep {text_cell(net.name)}** ({net.convention}), {n} points", "",
+                      *table(list(columns), sweep_cells(columns, number, limit))])
+
+
+def render_solution(s) -> str:
+    head = (f"**{text_cell(s.model)}**: {text_cell(s.figure)} = {code(s.target)}, solved for "
+            f"{text_cell(s.symbol.name)}")
+    lines = [head, "", *table(solution_headers(s), solution_cells(s, code, text_cell))]
+    if s.multiple > 1:
+        lines += ["", f"A multiple of {s.multiple}: {text_cell('; '.join(s.reasons))}"]
+    if s.note:
+        lines += ["", f"Note: {text_cell(s.note)}"]
     return "\n".join(lines)
 
 
@@ -83,4 +123,5 @@ def _sym(name, names):
     return (names or {}).get(name, symbol_latex(name))
 
 
-__all__ = ["render", "render_breakdown", "expr_text", "text_cell"]
+__all__ = ["render", "render_breakdown", "render_comparison", "render_solution", "render_sweep", "expr_text",
+           "text_cell"]

@@ -10,7 +10,9 @@ import html
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
 from .latex import counted_tex, latex, symbol_latex
-from .present import display_rows, shown_symbols, shows_active
+from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
+                      comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols, solution_cells,
+                      solution_headers, sweep_cells, shows_active)
 
 _REPR_LIMIT = 60
 
@@ -33,8 +35,12 @@ def _shape_tex(shape, first) -> str:
     return shape_text(shape, lambda d: latex(d, first=first))
 
 
-def _counted(expr, counts, first) -> str:
-    return counted_tex(expr, counts, lambda e: latex(e, first=first))
+def _figure(expr, counts=(), first=()) -> str:
+    """A figure's cell (times its repeat counts): a plain number as text, `38,597,376`; else a formula."""
+    number = grouped(expr)
+    if number is not None and not counts:
+        return number
+    return _math(counted_tex(expr, counts, lambda e: grouped(e, "math") or latex(e, first=first)))
 
 
 _STYLE = ("<style>.symparams td,.symparams th{text-align:left;padding:2px 10px}"
@@ -53,29 +59,31 @@ def model_html(net, expand=False) -> str:
     for r in display_rows(net, expand):
         shapes = ", ".join(_math(_shape_tex(s, counts)) for s in r.output_shapes)
         params = ("0 (shares " + html.escape(r.shared_with) + ")" if r.shared_with
-                  else _math(_counted(r.params, r.params_counts, counts)))
+                  else _figure(r.params, r.params_counts, counts))
         pad = f' style="padding-left:{0.6 + 1.5 * r.depth}em"' if r.depth else ""
         klass = ' class="block"' if r.is_block else ""
         out.append(f'<tr{klass}><td{pad}>{html.escape(r.name)} '
                    f"({html.escape(r.type)})</td><td>{shapes}</td><td>{params}</td>"
-                   f"<td>{_math(_counted(r.macs, r.macs_counts, counts))}</td></tr>")
+                   f"<td>{_figure(r.macs, r.macs_counts, counts)}</td></tr>")
     out.append("</tbody></table><table><tbody>")
     for label, figure in totals(net.convention, shows_active(net)):
-        out.append(f"<tr><th>{label}</th><td>{_math(latex(getattr(net, figure), first=counts))}</td></tr>")
+        out.append(f"<tr><th>{label}</th><td>{_figure(getattr(net, figure), first=counts)}</td></tr>")
     out.append("</tbody></table></div>")
     return "\n".join(out)
 
 
 def model_latex(net) -> str:
     counts = net.count_symbols
-    lines = [f"\\text{{Params}} &= {latex(net.params, first=counts)}",
-             f"\\text{{MACs}} &= {latex(net.macs, first=counts)}"]
+
+    def tex(figure):
+        return grouped(figure, "latex") or latex(figure, first=counts)
+    lines = [f"\\text{{Params}} &= {tex(net.params)}", f"\\text{{MACs}} &= {tex(net.macs)}"]
     if net.non_trainable != 0:
-        lines.insert(1, f"\\text{{Non-trainable}} &= {latex(net.non_trainable, first=counts)}")
+        lines.insert(1, f"\\text{{Non-trainable}} &= {tex(net.non_trainable)}")
     if shows_active(net):
-        lines.insert(-1, f"\\text{{Active params}} &= {latex(net.active_params, first=counts)}")
+        lines.insert(-1, f"\\text{{Active params}} &= {tex(net.active_params)}")
     if net.convention == "torch" and net.buffers != 0:
-        lines.insert(-1, f"\\text{{Buffers}} &= {latex(net.buffers, first=counts)}")
+        lines.insert(-1, f"\\text{{Buffers}} &= {tex(net.buffers)}")
     return "$$\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}$$"
 
 
@@ -84,14 +92,60 @@ def model_markdown(net) -> str:
     return render(net)
 
 
+# ---- the analyses: breakdown, comparison, sweep, solution (net.breakdown(), net.compare(...), ...) --
+def table_html(headers, rows, head: str = "", foot=()) -> str:
+    """A titled table; `rows` hold cells already written as HTML."""
+    out = [_STYLE, '<div class="symparams">', *([f"<p>{head}</p>"] if head else []),
+           "<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr></thead><tbody>",
+           *("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows),
+           "</tbody></table>", *(f"<p>{line}</p>" for line in foot), "</div>"]
+    return "\n".join(out)
+
+
+def _ratio(ratio) -> str:
+    return "—" if ratio is None else _figure(ratio) + approximately(ratio)
+
+
+def render_breakdown(net, rows) -> str:
+    active = shows_active(net)
+    body = breakdown_cells(rows, _figure, html.escape, active)
+    body.append(("<b>Total</b>", "", "", _figure(net.params), "100%",
+                 *([_figure(net.active_params)] if active else []), _figure(net.macs)))
+    head = f"<b>Model {html.escape(net.name)}</b> &nbsp; convention: {html.escape(net.convention)} &nbsp; by block"
+    return table_html(breakdown_headers(active), body, head)
+
+
+def render_comparison(c) -> str:
+    head = f"<b>Compare</b> &nbsp; A = {html.escape(c.a_name)}, B = {html.escape(c.b_name)}"
+    totals = table_html(COMPARISON_HEADERS, comparison_cells(c, _figure, html.escape, _ratio), head)
+    per_layer = layer_comparison_cells(c, _figure, html.escape, _ratio)
+    if per_layer is None:
+        return totals + "\n<p>Per layer: the two models have different sequences of layer types; totals only.</p>"
+    return totals + "\n" + table_html(LAYER_COMPARISON_HEADERS, per_layer, "Per layer (same sequence of layer types)")
+
+
+def render_sweep(net, columns: dict, limit: int | None = None) -> str:
+    n = len(next(iter(columns.values()))) if columns else 0
+    head = f"<b>Sweep {html.escape(net.name)}</b> &nbsp; convention: {html.escape(net.convention)} &nbsp; {n} points"
+    return table_html(list(columns), sweep_cells(columns, lambda v: grouped(v) or repr(float(v)), limit), head)
+
+
+def render_solution(s) -> str:
+    head = (f"<b>{html.escape(s.model)}</b>: {html.escape(s.figure)} = {_figure(s.target)}, "
+            f"solved for {html.escape(s.symbol.name)}")
+    foot = [f"A multiple of {s.multiple}: {html.escape('; '.join(s.reasons))}"] if s.multiple > 1 else []
+    foot += [f"Note: {html.escape(s.note)}"] if s.note else []
+    return table_html(solution_headers(s), solution_cells(s, _figure, html.escape), head, foot)
+
+
 # ---- one layer (LayerRow) --------------------------------------------------------
-def _row_fields(row):
+def _row_fields(row, where="math"):
     shapes = ", ".join(_shape_tex(s, ()) for s in row.output_shapes)
-    return shapes, latex(row.params), latex(row.macs)
+    return shapes, grouped(row.params, where) or latex(row.params), grouped(row.macs, where) or latex(row.macs)
 
 
 def row_latex(row) -> str:
-    shapes, params, macs = _row_fields(row)
+    shapes, params, macs = _row_fields(row, "latex")
     label = f"{row.name} ({row.type})".replace("_", r"\_")
     return (f"$\\text{{{label}}}: {shapes},\\ "
             f"\\text{{params}} = {params},\\ \\text{{MACs}} = {macs}$")
@@ -114,5 +168,5 @@ def row_repr(row) -> str:
     return f"<LayerRow {row.name} ({row.type}) params={short(row.params)} output={short(shapes_text(row.output_shapes), 80)}>"
 
 
-__all__ = ["model_html", "model_latex", "model_markdown", "model_repr", "row_html", "row_latex", "row_markdown",
+__all__ = ["render_breakdown", "render_comparison", "render_solution", "render_sweep", "table_html", "model_html", "model_latex", "model_markdown", "model_repr", "row_html", "row_latex", "row_markdown",
            "row_repr", "short"]

@@ -165,4 +165,131 @@ def share_text(row) -> str:
     return f"{pct:.2f}%" if pct is not None else "—"
 
 
-__all__ = ["share_text", "DisplayRow", "display_rows", "defaults_text", "requirements"]
+# Thousands separators, by where a number is written: Keras's summary writes 38,597,376; inside
+# a formula a bare comma is punctuation, so math gets {,}; LaTeX typesets a thin space.
+SEPARATORS = {"text": ",", "math": "{,}", "latex": "\\,"}
+
+
+def plain_integer(figure) -> int | None:
+    """The figure as an int when it is a plain whole number (a SymPy, Python or NumPy integer);
+    None for a formula, a fraction or a float."""
+    if isinstance(figure, bool):
+        return None
+    if isinstance(figure, (int, sympy.Integer)):
+        return int(figure)
+    if getattr(getattr(figure, "dtype", None), "kind", None) in ("i", "u"):
+        return int(figure)
+    return None
+
+
+def grouped(figure, where: str = "text") -> str | None:
+    """The one number format of every table and total: a plain whole number with thousands
+    separators (`38,597,376`; `38\\,597\\,376` in LaTeX); None for any other figure, which its
+    printer writes as a formula. JSON and CSV keep plain digits and never call this."""
+    number = plain_integer(figure)
+    if number is None:
+        return None
+    return ("-" if number < 0 else "") + f"{abs(number):,}".replace(",", SEPARATORS[where])
+
+
+# ---- the analyses' tables: what each shows, written by every format's own cell writers -----------
+# `figure(expr)` writes a figure, `text(str)` a plain-text cell, in the printer's own syntax.
+
+COMPARISON_HEADERS = ("Figure", "A", "B", "A - B", "A / B")
+LAYER_COMPARISON_HEADERS = ("Layer (type)", "Figure", "A - B", "A / B")
+ELLIPSIS = "…"
+
+
+def breakdown_headers(active: bool) -> tuple:
+    """The breakdown's columns; an Active one only for a model with experts (shows_active)."""
+    return ("Part", "Count", "Params (one)", "Params (all)", "Share", *(["Active (all)"] if active else []),
+            "MACs (all)")
+
+
+def breakdown_cells(rows, figure, text, active: bool = False) -> list[tuple]:
+    """symparams.breakdown's rows, one table row each."""
+    return [(text(r.label), figure(r.count), figure(r.params_one), figure(r.params), text(share_text(r)),
+             *([figure(r.active)] if active else []), figure(r.macs)) for r in rows]
+
+
+def comparison_cells(c, figure, text, ratio) -> list[tuple]:
+    """A Comparison's totals: figure, A, B, A - B, A / B (`ratio` writes a ratio or None)."""
+    return [(text(f.figure), figure(f.a), figure(f.b), figure(f.difference), ratio(f.ratio)) for f in c.figures]
+
+
+def layer_comparison_cells(c, figure, text, ratio) -> list[tuple] | None:
+    """Per layer, the figures that are not 0 in both models; None when the structures differ."""
+    if not (c.same_structure and c.layers):
+        return None
+    cells = []
+    for lc in c.layers:
+        name = lc.a_name if lc.a_name == lc.b_name else f"{lc.a_name} / {lc.b_name}"
+        cells += [(text(f"{name} ({lc.type})"), text(f.figure), figure(f.difference), ratio(f.ratio))
+                  for f in lc.figures if not (f.a == 0 and f.b == 0)]
+    return cells
+
+
+def approximately(ratio) -> str:
+    """` (≈ 1.23457)` after a ratio that is a number but not a whole one; else nothing."""
+    if ratio is None or not ratio.is_number or ratio.is_Integer:
+        return ""
+    return f" (≈ {float(ratio):.6g})"
+
+
+def sweep_cells(columns: dict, number, limit: int | None = None) -> list[tuple]:
+    """One row per point; with `limit`, the first and last limit/2 points around a row of `…`
+    (a display of a 10**6-point sweep shows its ends)."""
+    cols = list(columns.values())
+    n = len(cols[0]) if cols else 0
+    if limit is None or n <= limit:
+        return [tuple(number(c[i]) for c in cols) for i in range(n)]
+    half = max(limit // 2, 1)
+    head = [tuple(number(c[i]) for c in cols) for i in range(half)]
+    tail = [tuple(number(c[i]) for c in cols) for i in range(n - half, n)]
+    return head + [(ELLIPSIS,) * len(cols)] + tail
+
+
+def skipped_note(columns) -> str | None:
+    """Under a sweep(skip_invalid=True): how many points broke a size rule, and the first."""
+    skipped = getattr(columns, "skipped", 0)
+    if not skipped:
+        return None
+    first = ", ".join(f"{k} = {v}" for k, v in (getattr(columns, "first_skipped", None) or {}).items())
+    return f"skipped {skipped} points that break a size rule (the first: {first})"
+
+
+def solution_rows(solution) -> list[dict]:
+    """Per positive root: `exact`; when the roots are numbers, also `value`, `rounded` (the whole
+    value the model allows) and `figure_at_rounded` (the figure there)."""
+    rows = []
+    for i, root in enumerate(solution.exact):
+        row = {"exact": root}
+        if solution.numeric:
+            rounded = solution.round(root)   # from the exact root: a float has 16 digits
+            row.update(value=solution.numeric[i], rounded=rounded,
+                       figure_at_rounded=solution.expr.xreplace({solution.symbol: rounded}))
+        rows.append(row)
+    return rows
+
+
+def solution_headers(solution) -> tuple:
+    name = solution.symbol.name
+    if not solution.numeric:
+        return (name,)
+    return (name, "≈", "exact", f"{solution.figure} at {name}")
+
+
+def solution_cells(solution, figure, text) -> list[tuple]:
+    """One row per root: the whole value, the root's value and exact form, the figure there."""
+    cells = []
+    for row in solution_rows(solution):
+        if "value" in row:
+            cells.append((text(str(row["rounded"])), text(f"{row['value']:.6f}"), figure(row["exact"]),
+                          figure(row["figure_at_rounded"])))
+        else:
+            cells.append((figure(row["exact"]),))
+    return cells
+
+
+__all__ = ["approximately", "breakdown_cells", "breakdown_headers", "requirements", "shows_active", "comparison_cells", "layer_comparison_cells", "sweep_cells", "skipped_note", "solution_rows",
+           "solution_cells", "solution_headers", "grouped", "plain_integer", "share_text", "DisplayRow", "display_rows", "defaults_text"]

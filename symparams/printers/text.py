@@ -8,10 +8,17 @@ from __future__ import annotations
 from ..expressions import as_expr
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
-from .present import defaults_text, display_rows, requirements, share_text, shows_active
+from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
+                      comparison_cells, defaults_text, requirements, display_rows, grouped, layer_comparison_cells, solution_rows,
+                      skipped_note, sweep_cells, shows_active)
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
+
+
+def figure_text(figure) -> str:
+    """A figure in a table or a total: a plain number with thousands separators, else its formula."""
+    return grouped(figure) or expr_text(figure)
 
 
 def count_text(count) -> str:
@@ -24,7 +31,7 @@ def display_params_text(row) -> str:
     """A DisplayRow's params cell."""
     if row.shared_with:
         return f"0 (shares {row.shared_with})"
-    text = expr_text(row.params)
+    text = figure_text(row.params)
     return text + "".join(f"  ×{count_text(c)}" for c in row.params_counts) if text != "0" else text
 
 
@@ -163,7 +170,7 @@ def render_model(net, width: int | None = None, expand=False, color: bool = Fals
     for label, figure in totals(net.convention, shows_active(net)):
         if figure == "macs" and len(net.output_shapes) > 1:
             lines += _total_line("Outputs", shapes_text(net.output_shapes), width, color)
-        lines += _total_line(label, expr_text(getattr(net, figure)), width, color)
+        lines += _total_line(label, figure_text(getattr(net, figure)), width, color)
     needs = requirements(net)
     if needs:
         lines += _total_line("Requires", ", ".join(needs), width, color)
@@ -174,13 +181,13 @@ def render_layer(result) -> str:
     row = result.row
     lines = [f"Layer: {row.name} ({row.type})   convention: {result.model.convention}",
              f" Output shape: {shapes_text(row.output_shapes)}",
-             f" Params: {expr_text(result.params)}"
-             f"   (trainable {expr_text(result.trainable)}, non-trainable {expr_text(result.non_trainable)}"
-             + (f", active {expr_text(result.active_params)}" if shows_active(result.model) else "")
-             + (f", buffers {expr_text(result.buffers)}" if result.model.convention == "torch" else "") + ")",
-             f" MACs: {expr_text(result.macs)}"]
+             f" Params: {figure_text(result.params)}"
+             f"   (trainable {figure_text(result.trainable)}, non-trainable {figure_text(result.non_trainable)}"
+             + (f", active {figure_text(result.active_params)}" if shows_active(result.model) else "")
+             + (f", buffers {figure_text(result.buffers)}" if result.model.convention == "torch" else "") + ")",
+             f" MACs: {figure_text(result.macs)}"]
     if row.weights:
-        weight_rows = [(w.name, shape_text(w.shape), expr_text(w.size),
+        weight_rows = [(w.name, shape_text(w.shape), figure_text(w.size),
                         "buffer" if w.buffer else ("yes" if w.trainable else "no")) for w in row.weights]
         lines.append(table(("Weight", "Shape", "Size", "Trainable"), weight_rows))
     return "\n".join(lines)
@@ -190,58 +197,60 @@ def render_layer(result) -> str:
 
 def render_breakdown(net, rows) -> str:
     active = shows_active(net)      # a column only where it differs from params (a mixture of experts)
-    cells = [(r.label, expr_text(r.count), expr_text(r.params_one), expr_text(r.params), share_text(r),
-              *([expr_text(r.active)] if active else []), expr_text(r.macs)) for r in rows]
+    cells = breakdown_cells(rows, figure_text, str, active)
     head = f"Model: {net.name}   convention: {net.convention}   by block   symbols: {', '.join(net.symbols) or 'none'}"
-    titles = ("Part", "Count", "Params (one)", "Params (all)", "Share", *(["Active (all)"] if active else []),
-              "MACs (all)")
-    totals = [f" Total params: {expr_text(net.params)}",
-              *([f" Active params: {expr_text(net.active_params)}"] if active else []), f" MACs: {expr_text(net.macs)}"]
-    return "\n".join([head, table(titles, cells), *totals])
+    totals = [f" Total params: {figure_text(net.params)}",
+              *([f" Active params: {figure_text(net.active_params)}"] if active else []), f" MACs: {figure_text(net.macs)}"]
+    return "\n".join([head, table(breakdown_headers(active), cells), *totals])
 
 
-def _ratio_text(ratio):
+def ratio_text(ratio):
     if ratio is None:
         return "—"
-    text = expr_text(ratio)
-    if ratio.is_number and not ratio.is_Integer:
-        text += f" (≈ {float(ratio):.6g})"
-    return text
+    return figure_text(ratio) + approximately(ratio)
 
 
 def render_comparison(c) -> str:
     """A symparams.compare.Comparison: totals, then per layer when the structures match."""
-    lines = [f"Compare: A = {c.a_name}, B = {c.b_name}"]
-    rows = [(f.figure, expr_text(f.a), expr_text(f.b), expr_text(f.difference), _ratio_text(f.ratio))
-            for f in c.figures]
-    lines.append(table(("Figure", "A", "B", "A - B", "A / B"), rows))
-    if c.same_structure and c.layers:
-        lines.append(" Per layer (same sequence of layer types):")
-        cells = []
-        for lc in c.layers:
-            for f in lc.figures:
-                if f.a == 0 and f.b == 0:
-                    continue
-                name = lc.a_name if lc.a_name == lc.b_name else f"{lc.a_name} / {lc.b_name}"
-                cells.append((f"{name} ({lc.type})", f.figure, expr_text(f.difference),
-                              _ratio_text(f.ratio)))
-        lines.append(table(("Layer (type)", "Figure", "A - B", "A / B"), cells))
-    else:
+    lines = [f"Compare: A = {c.a_name}, B = {c.b_name}",
+             table(COMPARISON_HEADERS, comparison_cells(c, figure_text, str, ratio_text))]
+    per_layer = layer_comparison_cells(c, figure_text, str, ratio_text)
+    if per_layer is None:
         lines.append(" Per layer: the two models have different sequences of layer types; totals only.")
+    else:
+        lines += [" Per layer (same sequence of layer types):", table(LAYER_COMPARISON_HEADERS, per_layer)]
     return "\n".join(lines)
 
 
-def _cell(v) -> str:
-    return repr(float(v)) if isinstance(v, float) or getattr(v, "dtype", None) is not None and v.dtype.kind == "f" \
-        else str(int(v))
+def number_text(v) -> str:
+    """A sweep's value: a whole number with separators, a float as Python writes it."""
+    return grouped(v) or repr(float(v))
 
 
-def render_sweep(net, columns: dict) -> str:
-    """A sweep's {name: array} as a box table, one row per point."""
-    names = list(columns)
-    cols = [columns[n] for n in names]
-    rows = [tuple(_cell(c[i]) for c in cols) for i in range(len(cols[0]))]
-    skipped = getattr(columns, "skipped", 0)       # sweep(skip_invalid=True): points that broke a size rule
-    first = ", ".join(f"{k} = {v}" for k, v in (getattr(columns, "first_skipped", None) or {}).items())
-    note = f"\n skipped {skipped} points that break a size rule (the first: {first})" if skipped else ""
-    return f"Sweep: {net.name}   convention: {net.convention}   {len(rows)} points\n" + table(names, rows) + note
+def render_sweep(net, columns: dict, limit: int | None = None) -> str:
+    """A sweep's {name: array} as a box table, one row per point (with `limit`, its ends)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    note = skipped_note(columns)
+    return (f"Sweep: {net.name}   convention: {net.convention}   {n} points\n"
+            + table(list(columns), sweep_cells(columns, number_text, limit)) + (f"\n {note}" if note else ""))
+
+
+def render_solution(s) -> str:
+    """`symparams solve` and repr(net.solve(...)): the roots, the whole value the model allows
+    and the figure there."""
+    name, target = s.symbol.name, figure_text(s.target)
+    rows = solution_rows(s)
+    lines = [f"{s.model}: {s.figure} = {target}, solved for {name} (positive real roots: {len(rows)})"]
+    if not rows:
+        lines.append(f" no positive real {name} gives {s.figure} = {target}")
+    for row in rows:
+        if "value" not in row:
+            lines.append(f" {name} = {expr_text(row['exact'])}")
+            continue
+        lines.append(f" {name} = {row['rounded']}   (≈ {row['value']:.6f}; exact: {expr_text(row['exact'])})")
+        if s.multiple > 1:
+            lines.append(f"   the nearest multiple of {s.multiple}: {'; '.join(s.reasons)}")
+        lines.append(f"   {s.figure} at {name} = {row['rounded']}: {figure_text(row['figure_at_rounded'])}")
+    if s.note:
+        lines.append(f" note: {s.note}")
+    return "\n".join(lines)
