@@ -5,104 +5,13 @@
 Analyses and printers are imported inside the methods: a command pays only for what it uses."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 import sympy
 
-from . import algebra, compare, results
+from . import results
 from .figures import check_figure
 from .inputs import as_value
-
-
-# How many points a sweep's display shows (its first and last half); the CLI prints them all.
-SWEEP_DISPLAY_POINTS = 40
-
-
-class Shown:
-    """A result shown by the printers the CLI uses, never by code of its own (SymPy's printing
-    style): repr() is the text printer's table; Jupyter's _repr_html_, _repr_markdown_ and
-    _repr_latex_ are the notebook (HTML), markdown and LaTeX printers. A result type names its
-    printers' function (`render_<kind>` in printers.text, .notebook, .markdown and .latex_table)
-    and the arguments they take (`_printed`). A new result joins by subclassing this and adding
-    its four printer functions: the memory results of branch i13-memory (`net.memory()`, not on
-    this branch) are meant to be `Memory(Shown, memory.Memory)` with `_kind = "memory"`."""
-
-    _kind = ""
-
-    def _printed(self) -> tuple:
-        return (self,)
-
-    def _render(self, printer) -> str:
-        return getattr(printer, f"render_{self._kind}")(*self._printed())
-
-    def __repr__(self):
-        from .printers import text
-        return self._render(text)
-
-    def _repr_html_(self):
-        from .printers import notebook
-        return self._render(notebook)
-
-    def _repr_markdown_(self):
-        from .printers import markdown
-        return self._render(markdown)
-
-    def _repr_latex_(self):
-        from .printers import latex_table
-        return self._render(latex_table)
-
-
-class Breakdown(Shown, list):
-    """net.breakdown(): a list of breakdown.BreakdownRow, shown as the `summary --by block` table."""
-
-    _kind = "breakdown"
-
-    def __init__(self, net, rows):
-        super().__init__(rows)
-        self.net = net
-
-    def _printed(self):
-        return (self.net, list(self))
-
-
-class Comparison(Shown, compare.Comparison):
-    """net.compare(other): a compare.Comparison, shown as the `symparams compare` tables."""
-
-    _kind = "comparison"
-
-    @classmethod
-    def of(cls, c: compare.Comparison) -> "Comparison":
-        return cls(**{f.name: getattr(c, f.name) for f in fields(c)})
-
-
-@dataclass(frozen=True, repr=False)
-class Solution(Shown, algebra.Solution):
-    """net.solve(...): an algebra.Solution that knows what was solved (the model, the figure and
-    its formula), so that the printers can show the figure at the rounded value."""
-
-    _kind = "solution"
-    model: str = ""
-    convention: str = ""
-    figure: str = "params"
-    expr: sympy.Expr = sympy.Integer(0)
-
-    @classmethod
-    def of(cls, s: algebra.Solution, net, figure: str) -> "Solution":
-        return cls(**{f.name: getattr(s, f.name) for f in fields(s)}, model=net.name, convention=net.convention,
-                   figure=figure, expr=getattr(net, figure))
-
-
-class Sweep(Shown, dict):
-    """net.sweep(...): {name: numpy array}, shown as the `symparams sweep` table (its ends, when long)."""
-
-    _kind = "sweep"
-
-    def __init__(self, net, columns: dict):
-        super().__init__(columns)
-        self.net = net
-
-    def _render(self, printer) -> str:
-        return printer.render_sweep(self.net, dict(self), limit=SWEEP_DISPLAY_POINTS)
 
 
 class LayerRow(results.LayerRow):
@@ -173,9 +82,11 @@ class ModelResult(results.ModelResult):
         return model_html(self)
 
     # ---- formulas: breakdown, algebra, comparison, sweeps (symparams.breakdown/algebra/compare/sweep) --
-    def breakdown(self) -> Breakdown:
-        """Rows per top-level block call, layer and repeat (Kaplan et al. 2020, Table 1 style)."""
+    def breakdown(self):
+        """Rows per top-level block call, layer and repeat (Kaplan et al. 2020, Table 1 style):
+        a list of breakdown.BreakdownRow that shows as a table (displays.Breakdown)."""
         from .breakdown import breakdown
+        from .displays import Breakdown
         return Breakdown(self, breakdown(self))
 
     def _figure(self, figure: str) -> sympy.Expr:
@@ -213,6 +124,7 @@ class ModelResult(results.ModelResult):
         .rounded). `.rounded` is a multiple of what the model's size rules need (d/h whole makes
         d a multiple of h once h is a number) and of `multiple_of` if given."""
         from .algebra import required_multiple, solve
+        from .displays import Solution
         if len(target) != 1:
             raise TypeError("solve() takes one target, e.g. params=1e9 or macs=4e12")
         (figure, value), = target.items()
@@ -253,16 +165,20 @@ class ModelResult(results.ModelResult):
 
     def compare(self, other: "ModelResult"):
         """Difference and ratio of params and MACs against `other` (symparams.compare.Comparison)."""
-        return Comparison.of(compare.compare(self, other))
+        from .compare import compare
+        from .displays import Comparison
+        return Comparison.of(compare(self, other))
 
-    def sweep(self, figures=("params", "macs"), **vary) -> Sweep:
-        """net.sweep(d="128:4096:128") or net.sweep(d=numpy_array): {name: numpy array} (needs numpy)."""
+    def sweep(self, figures=("params", "macs"), skip_invalid: bool = False, **vary):
+        """net.sweep(d="128:4096:128") or net.sweep(d=numpy_array): {name: numpy array} (needs numpy);
+        with skip_invalid, the points that break a size rule are dropped and counted (`.skipped`)."""
+        from .displays import Sweep
         from .sweep import numpy, parse_range, sweep
         for figure in figures:
             check_figure(figure)
         np = numpy()
         ranges = {name: parse_range(v) if isinstance(v, str) else np.asarray(v) for name, v in vary.items()}
-        return Sweep(self, sweep(self, ranges, figures))
+        return Sweep(self, sweep(self, ranges, figures, skip_invalid))
 
 
-__all__ = ["Breakdown", "Comparison", "LayerRow", "ModelResult", "Shown", "Solution", "Sweep"]
+__all__ = ["LayerRow", "ModelResult"]

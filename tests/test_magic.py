@@ -80,6 +80,12 @@ def test_an_executed_notebook_renders_the_cell_as_a_table(tmp_path):
         nbformat.v4.new_code_cell("%load_ext symparams"),
         nbformat.v4.new_code_cell("%%symparams --set H=32,W=32,C=3,n=16,k=3,f=8\n" + TINY),
         nbformat.v4.new_code_cell("net.params"),
+        # n free: params = 8*(3*9 + 1) + n*(8*9 + 1) = 224 + 73*n
+        nbformat.v4.new_code_cell("%%symparams --set H=32,W=32,C=3,k=3,f=8 -o free\n" + TINY),
+        nbformat.v4.new_code_cell("free.breakdown()"),
+        nbformat.v4.new_code_cell("free.compare(net)"),
+        nbformat.v4.new_code_cell("free.solve('n', params=1392)"),
+        nbformat.v4.new_code_cell("free.sweep(n='8,16')"),
     ])
     env_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     os.environ["PYTHONPATH"] = env_path
@@ -89,3 +95,13 @@ def test_an_executed_notebook_renders_the_cell_as_a_table(tmp_path):
     assert "<td>conv2d_1 (conv2d)</td>" in table["text/html"]
     # 8*(3*9 + 1) + 16*(8*9 + 1) = 224 + 1168
     assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "1392"
+    shown = {cell.source: cell.outputs[0]["data"] for cell in notebook.cells[4:]}
+    for source, data in shown.items():
+        assert "<table>" in data["text/html"], source
+        assert {"text/markdown", "text/latex", "text/plain"} <= set(data), source
+    # compare: A - B = 73*n - 1168 (n = 16 in B); solve: 73*n + 224 = 1392 at n = 16;
+    # sweep: n = 8 gives 224 + 584 = 808, n = 16 gives 1,392.
+    assert r"<td>\(73 n - 1168\)</td>" in shown["free.compare(net)"]["text/html"]
+    solved = shown["free.solve('n', params=1392)"]["text/html"]
+    assert "<tr><td>16</td><td>16.000000</td><td>16</td><td>1,392</td></tr>" in solved
+    assert "<tr><td>16</td><td>1,392</td>" in shown["free.sweep(n='8,16')"]["text/html"]

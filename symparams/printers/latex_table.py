@@ -7,7 +7,7 @@ from ..text import expr_text, shape_text
 from .latex import align, counted_tex, document, latex, visible_width
 from .present import (COMPARISON_HEADERS, ELLIPSIS, LAYER_COMPARISON_HEADERS, approximately,
                       breakdown_cells, breakdown_headers, comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols,
-                      solution_cells, solution_headers, sweep_cells, shows_active)
+                      solution_cells, solution_headers, skipped_note, sweep_cells, shows_active)
 
 _LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
 
@@ -139,7 +139,8 @@ def render(net, names=None, standalone: bool = False, expand=False, figures=None
     `beamer` gives the table as a Beamer frame (with `standalone`, a whole deck)."""
     if figures:
         if not standalone and len(figures) == 1:
-            return grouped(getattr(net, figures[0]), "latex") or latex(getattr(net, figures[0]), names, net.count_symbols)
+            figure = getattr(net, figures[0])
+            return grouped(figure, "latex") or latex(figure, names, net.count_symbols)
         body = equations(net, figures, names)
         return document(body) if standalone else body
     if beamer:
@@ -221,7 +222,9 @@ def render_sweep(net, columns: dict, limit: int | None = None) -> str:
         return f"${grouped(v, 'latex') or repr(float(v))}$"
     cells = [tuple(escape(cell) if cell == ELLIPSIS else cell for cell in row)
              for row in sweep_cells(columns, number, limit)]
-    return booktabs(list(columns), cells, f"sweep of {net.name}, {net.convention} convention")
+    note = skipped_note(columns)          # a comment: the table itself stays a bare tabular
+    return booktabs(list(columns), cells, f"sweep of {net.name}, {net.convention} convention"
+                    + (f"; {note}" if note else ""))
 
 
 def render_solution(s) -> str:

@@ -12,7 +12,7 @@ from ..text import expr_text, shape_text, shapes_text
 from .latex import counted_tex, latex, symbol_latex
 from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
                       comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols, solution_cells,
-                      solution_headers, sweep_cells, shows_active)
+                      solution_headers, skipped_note, sweep_cells, shows_active)
 
 _REPR_LIMIT = 60
 
@@ -127,7 +127,9 @@ def render_comparison(c) -> str:
 def render_sweep(net, columns: dict, limit: int | None = None) -> str:
     n = len(next(iter(columns.values()))) if columns else 0
     head = f"<b>Sweep {html.escape(net.name)}</b> &nbsp; convention: {html.escape(net.convention)} &nbsp; {n} points"
-    return table_html(list(columns), sweep_cells(columns, lambda v: grouped(v) or repr(float(v)), limit), head)
+    note = skipped_note(columns)
+    return table_html(list(columns), sweep_cells(columns, lambda v: grouped(v) or repr(float(v)), limit), head,
+                      [html.escape(note)] if note else [])
 
 
 def render_solution(s) -> str:
@@ -168,5 +170,6 @@ def row_repr(row) -> str:
     return f"<LayerRow {row.name} ({row.type}) params={short(row.params)} output={short(shapes_text(row.output_shapes), 80)}>"
 
 
-__all__ = ["render_breakdown", "render_comparison", "render_solution", "render_sweep", "table_html", "model_html", "model_latex", "model_markdown", "model_repr", "row_html", "row_latex", "row_markdown",
+__all__ = ["render_breakdown", "render_comparison", "render_solution", "render_sweep", "table_html",
+           "model_html", "model_latex", "model_markdown", "model_repr", "row_html", "row_latex", "row_markdown",
            "row_repr", "short"]

@@ -284,12 +284,15 @@ def solution_cells(solution, figure, text) -> list[tuple]:
     cells = []
     for row in solution_rows(solution):
         if "value" in row:
-            cells.append((text(str(row["rounded"])), text(f"{row['value']:.6f}"), figure(row["exact"]),
+            exact = text(str(row["exact"])) if row["exact"].is_Integer else figure(row["exact"])   # a size
+            cells.append((text(str(row["rounded"])), text(f"{row['value']:.6f}"), exact,
                           figure(row["figure_at_rounded"])))
         else:
             cells.append((figure(row["exact"]),))
     return cells
 
 
-__all__ = ["approximately", "breakdown_cells", "breakdown_headers", "requirements", "shows_active", "comparison_cells", "layer_comparison_cells", "sweep_cells", "skipped_note", "solution_rows",
-           "solution_cells", "solution_headers", "grouped", "plain_integer", "share_text", "DisplayRow", "display_rows", "defaults_text"]
+__all__ = ["approximately", "breakdown_cells", "breakdown_headers", "comparison_cells", "layer_comparison_cells",
+           "sweep_cells", "skipped_note", "solution_rows", "solution_cells", "solution_headers", "grouped",
+           "plain_integer", "requirements", "share_text", "shows_active", "DisplayRow", "display_rows",
+           "defaults_text"]

@@ -1,0 +1,106 @@
+"""The analyses' results as the facade returns them (net.breakdown(), net.compare(...),
+net.solve(...), net.sweep(...)): the records of symparams.breakdown/compare/algebra/sweep, unchanged,
+with the displays Jupyter and the REPL use, all written by the printers. A module of the facade's
+layer of its own so that `symparams.model` (every command's import) does not load the analyses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sympy
+
+from . import algebra, compare, sweep
+
+# How many points a sweep's display shows (its first and last half); the CLI prints them all.
+SWEEP_DISPLAY_POINTS = 40
+
+
+class Shown:
+    """A result shown by the printers the CLI uses, never by code of its own (SymPy's printing
+    style): repr() is the text printer's table; Jupyter's _repr_html_, _repr_markdown_ and
+    _repr_latex_ are the notebook (HTML), markdown and LaTeX printers. A result type names its
+    printers' function (`render_<kind>` in printers.text, .notebook, .markdown and .latex_table)
+    and the arguments they take (`_printed`). A new result joins by subclassing this and adding
+    its four printer functions: the memory results of branch i13-memory (`net.memory()`, not on
+    this branch) are meant to be `Memory(Shown, memory.Memory)` with `_kind = "memory"`."""
+
+    _kind = ""
+
+    def _printed(self) -> tuple:
+        return (self,)
+
+    def _render(self, printer) -> str:
+        return getattr(printer, f"render_{self._kind}")(*self._printed())
+
+    def __repr__(self):
+        from .printers import text
+        return self._render(text)
+
+    def _repr_html_(self):
+        from .printers import notebook
+        return self._render(notebook)
+
+    def _repr_markdown_(self):
+        from .printers import markdown
+        return self._render(markdown)
+
+    def _repr_latex_(self):
+        from .printers import latex_table
+        return self._render(latex_table)
+
+
+class Breakdown(Shown, list):
+    """net.breakdown(): a list of breakdown.BreakdownRow, shown as the `summary --by block` table."""
+
+    _kind = "breakdown"
+
+    def __init__(self, net, rows):
+        super().__init__(rows)
+        self.net = net
+
+    def _printed(self):
+        return (self.net, list(self))
+
+
+class Comparison(Shown, compare.Comparison):
+    """net.compare(other): a compare.Comparison, shown as the `symparams compare` tables."""
+
+    _kind = "comparison"
+
+    @classmethod
+    def of(cls, c: compare.Comparison) -> "Comparison":
+        return cls(**{f.name: getattr(c, f.name) for f in fields(c)})
+
+
+@dataclass(frozen=True, repr=False)
+class Solution(Shown, algebra.Solution):
+    """net.solve(...): an algebra.Solution that knows what was solved (the model, the figure and
+    its formula), so that the printers can show the figure at the rounded value."""
+
+    _kind = "solution"
+    model: str = ""
+    convention: str = ""
+    figure: str = "params"
+    expr: sympy.Expr = sympy.Integer(0)
+
+    @classmethod
+    def of(cls, s: algebra.Solution, net, figure: str) -> "Solution":
+        return cls(**{f.name: getattr(s, f.name) for f in fields(s)}, model=net.name, convention=net.convention,
+                   figure=figure, expr=getattr(net, figure))
+
+
+class Sweep(Shown, sweep.Table):
+    """net.sweep(...): {name: numpy array} (a sweep.Table, with its count of skipped points),
+    shown as the `symparams sweep` table (its ends, when long)."""
+
+    _kind = "sweep"
+
+    def __init__(self, net, table: sweep.Table):
+        super().__init__(table)
+        self.net = net
+        self.skipped, self.first_skipped = table.skipped, table.first_skipped
+
+    def _render(self, printer) -> str:
+        return printer.render_sweep(self.net, self, limit=SWEEP_DISPLAY_POINTS)
+
+
+__all__ = ["Breakdown", "Comparison", "Shown", "Solution", "Sweep", "SWEEP_DISPLAY_POINTS"]
