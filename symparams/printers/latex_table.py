@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..figures import FIGURES, totals
 from ..text import expr_text, shape_text
 from .latex import align, counted_tex, document, latex, visible_width
-from .present import (COMPARISON_HEADERS, ELLIPSIS, LAYER_COMPARISON_HEADERS, approximately,
-                      breakdown_cells, breakdown_headers, comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols,
-                      solution_cells, solution_headers, skipped_note, sweep_cells, shows_active)
+from .present import (approximately, breakdown_cells, breakdown_headers, comparison_cells, COMPARISON_HEADERS,
+                      display_rows, ELLIPSIS, grouped, layer_comparison_cells, LAYER_COMPARISON_HEADERS,
+                      point_text, shown_symbols, shows_active, skipped_note, solution_cells, solution_headers,
+                      sweep_cells)
 
 _LONG_CELL = 32          # wider cells (in characters) go into a fixed-width column that wraps
 
@@ -210,7 +211,8 @@ def render_breakdown(net, rows) -> str:
 
 
 def render_comparison(c) -> str:
-    totals = booktabs(COMPARISON_HEADERS, comparison_cells(c, _math, escape, _ratio), f"A = {c.a_name}, B = {c.b_name}")
+    totals = booktabs(COMPARISON_HEADERS, comparison_cells(c, _math, escape, _ratio),
+                      f"A = {c.a_name}, B = {c.b_name}")
     per_layer = layer_comparison_cells(c, _math, escape, _ratio)
     if per_layer is None:
         return totals
@@ -219,7 +221,7 @@ def render_comparison(c) -> str:
 
 def render_sweep(net, columns: dict, limit: int | None = None) -> str:
     def number(v):
-        return f"${grouped(v, 'latex') or repr(float(v))}$"
+        return f"${point_text(v, 'latex')}$"
     cells = [tuple(escape(cell) if cell == ELLIPSIS else cell for cell in row)
              for row in sweep_cells(columns, number, limit)]
     note = skipped_note(columns)          # a comment: the table itself stays a bare tabular

@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..figures import totals
 from ..text import expr_text, shape_text
 from .latex import counted_tex, latex
-from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
-                      comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols, solution_cells,
-                      solution_headers, skipped_note, sweep_cells, shows_active)
+from .present import (approximately, breakdown_cells, breakdown_headers, comparison_cells, COMPARISON_HEADERS,
+                      display_rows, grouped, layer_comparison_cells, LAYER_COMPARISON_HEADERS, point_text,
+                      shown_symbols, shows_active, skipped_note, solution_cells, solution_headers,
+                      sweep_cells)
 
 
 def _cell_math(tex: str) -> str:
@@ -102,10 +103,9 @@ def render_comparison(c) -> str:
 
 def render_sweep(net, columns: dict, limit: int | None = None) -> str:
     n = len(next(iter(columns.values()))) if columns else 0
-    number = lambda v: grouped(v) or repr(float(v))  # noqa: E731
     note = skipped_note(columns)
     return "\n".join([f"**Sweep {text_cell(net.name)}** ({net.convention}), {n} points", "",
-                      *table(list(columns), sweep_cells(columns, number, limit)),
+                      *table(list(columns), sweep_cells(columns, point_text, limit)),
                       *(["", text_cell(note[0].upper() + note[1:])] if note else [])])
 
 

@@ -10,9 +10,10 @@ import html
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
 from .latex import counted_tex, latex, symbol_latex
-from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
-                      comparison_cells, display_rows, grouped, layer_comparison_cells, shown_symbols, solution_cells,
-                      solution_headers, skipped_note, sweep_cells, shows_active)
+from .present import (approximately, breakdown_cells, breakdown_headers, comparison_cells, COMPARISON_HEADERS,
+                      display_rows, grouped, layer_comparison_cells, LAYER_COMPARISON_HEADERS, point_text,
+                      shown_symbols, shows_active, skipped_note, solution_cells, solution_headers,
+                      sweep_cells)
 
 _REPR_LIMIT = 60
 
@@ -128,7 +129,7 @@ def render_sweep(net, columns: dict, limit: int | None = None) -> str:
     n = len(next(iter(columns.values()))) if columns else 0
     head = f"<b>Sweep {html.escape(net.name)}</b> &nbsp; convention: {html.escape(net.convention)} &nbsp; {n} points"
     note = skipped_note(columns)
-    return table_html(list(columns), sweep_cells(columns, lambda v: grouped(v) or repr(float(v)), limit), head,
+    return table_html(list(columns), sweep_cells(columns, point_text, limit), head,
                       [html.escape(note)] if note else [])
 
 

@@ -236,6 +236,12 @@ def approximately(ratio) -> str:
     return f" (≈ {float(ratio):.6g})"
 
 
+def point_text(value, where: str = "text") -> str:
+    """A sweep's value: a whole number with separators, a float as Python writes it (shortest
+    round-tripping digits)."""
+    return grouped(value, where) or repr(float(value))
+
+
 def sweep_cells(columns: dict, number, limit: int | None = None) -> list[tuple]:
     """One row per point; with `limit`, the first and last limit/2 points around a row of `…`
     (a display of a 10**6-point sweep shows its ends)."""
@@ -292,7 +298,7 @@ def solution_cells(solution, figure, text) -> list[tuple]:
     return cells
 
 
-__all__ = ["approximately", "breakdown_cells", "breakdown_headers", "comparison_cells", "layer_comparison_cells",
+__all__ = ["point_text", "approximately", "breakdown_cells", "breakdown_headers", "comparison_cells", "layer_comparison_cells",
            "sweep_cells", "skipped_note", "solution_rows", "solution_cells", "solution_headers", "grouped",
            "plain_integer", "requirements", "share_text", "shows_active", "DisplayRow", "display_rows",
            "defaults_text"]

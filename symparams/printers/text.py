@@ -8,9 +8,9 @@ from __future__ import annotations
 from ..expressions import as_expr
 from ..figures import totals
 from ..text import expr_text, shape_text, shapes_text
-from .present import (approximately, COMPARISON_HEADERS, LAYER_COMPARISON_HEADERS, breakdown_cells, breakdown_headers,
-                      comparison_cells, defaults_text, requirements, display_rows, grouped, layer_comparison_cells, solution_rows,
-                      skipped_note, sweep_cells, shows_active)
+from .present import (approximately, breakdown_cells, breakdown_headers, comparison_cells, COMPARISON_HEADERS,
+                      defaults_text, display_rows, grouped, layer_comparison_cells, LAYER_COMPARISON_HEADERS,
+                      point_text, requirements, shows_active, skipped_note, solution_rows, sweep_cells)
 
 BOLD, DIM, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[0m"
 _MIN_COLUMN = 12
@@ -222,17 +222,12 @@ def render_comparison(c) -> str:
     return "\n".join(lines)
 
 
-def number_text(v) -> str:
-    """A sweep's value: a whole number with separators, a float as Python writes it."""
-    return grouped(v) or repr(float(v))
-
-
 def render_sweep(net, columns: dict, limit: int | None = None) -> str:
     """A sweep's {name: array} as a box table, one row per point (with `limit`, its ends)."""
     n = len(next(iter(columns.values()))) if columns else 0
     note = skipped_note(columns)
     return (f"Sweep: {net.name}   convention: {net.convention}   {n} points\n"
-            + table(list(columns), sweep_cells(columns, number_text, limit)) + (f"\n {note}" if note else ""))
+            + table(list(columns), sweep_cells(columns, point_text, limit)) + (f"\n {note}" if note else ""))
 
 
 def render_solution(s) -> str:
