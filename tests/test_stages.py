@@ -252,7 +252,7 @@ def test_cli_shows_stage_sizes_and_sums(capsys):
     status, out, _ = cli(capsys, "summary", RESNET18, "--by", "block", "--width", "200")
     assert status == 0 and "repeat S as i: DownBlock, BasicBlock" in out
     status, out, _ = cli(capsys, "summary", RESNET18, "--defaults", "--convention", "torch")
-    assert status == 0 and "Total params: 11689512" in out
+    assert status == 0 and "Total params: 11,689,512" in out
 
 
 def test_cli_reports_a_map_the_stages_cannot_halve(capsys):

@@ -45,10 +45,14 @@ def test_every_output_shows_the_same_form(spec):
     for figure, label in (("params", "Total params"), ("macs", "MACs")):
         expr = getattr(net, figure)
         shown = expr_text(expr)
-        assert re.search(rf"^ {label}: {re.escape(shown)}$", text, re.M), (figure, text[-300:])
-        assert as_json[figure] == shown
+        assert as_json[figure] == shown                  # JSON keeps plain digits
         tex = latex(expr, first=net.count_symbols)
-        assert f"${tex.replace('|', chr(92) + 'vert ')}$" in md
+        md_tex = tex.replace("|", chr(92) + "vert ")
+        if expr.is_Integer:                              # tables: thousands separators (issue 15)
+            shown = f"{int(expr):,}"
+            tex, md_tex = shown.replace(",", r"\,"), shown.replace(",", "{,}")
+        assert re.search(rf"^ {label}: {re.escape(shown)}$", text, re.M), (figure, text[-300:])
+        assert f"${md_tex}$" in md
         assert tex in net._repr_latex_()
         assert tex.split(" ")[0] in tex_table
     assert repr(net).startswith(f"<ModelResult {net.name} ({net.convention}): params={shown_prefix(net)}")
