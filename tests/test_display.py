@@ -179,6 +179,17 @@ def test_a_long_sweep_shows_its_ends():
     assert "<tr><td>50</td>" not in html
 
 
+def test_a_sweep_that_skipped_points_says_so_in_every_display():
+    # d/12 must be whole (key_dim = d/h, h = 12): of d = 96, 102, ..., 120 the multiples of 12 stay
+    net = symparams.parse("model M(d):\n    input (8, d)\n    multi_head_attention(12, d / 12)\n").model()
+    w = net.sweep(d="96:120:6", skip_invalid=True)
+    assert w["d"].tolist() == [96, 108, 120] and w.skipped == 2
+    note = "skipped 2 points that break a size rule (the first: d = 102)"
+    assert repr(w).splitlines()[-1] == " " + note
+    assert w._repr_html_().count(note) == 1 and w._repr_latex_().count(note) == 1
+    assert w._repr_markdown_().splitlines()[-1] == "S" + note[1:]
+
+
 # ---- LaTeX: what nbconvert's PDF export includes compiles --------------------------------------
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")

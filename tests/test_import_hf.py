@@ -144,11 +144,11 @@ def test_cli_writes_a_file_that_summary_reads(tmp_path, capsys):
     # The architectures class is the file's default model: transformers' 124,439,808 for GPT-2 (with
     # examples/gpt2.arch); the formula without --defaults; GPT2Model by name.
     assert main(["summary", str(out), "--defaults"]) == 0
-    assert " Total params: 124439808" in capsys.readouterr().out
+    assert f" Total params: {124439808:,}" in capsys.readouterr().out      # the table's separators
     assert main(["summary", str(out)]) == 0
     assert " Total params: L*(12*d**2 + 13*d) + T*d + V*d + 2*d" in capsys.readouterr().out
     assert main(["summary", f"{out}:GPT2Model", "--defaults"]) == 0
-    assert " Total params: 124439808" in capsys.readouterr().out     # tied: the head adds no params
+    assert f" Total params: {124439808:,}" in capsys.readouterr().out   # tied: the head adds no params
 
 
 def test_not_json_and_missing_file(tmp_path, capsys):

@@ -151,9 +151,10 @@ model M(n):
 
 # ---- every output shows active params for a model with experts (and JSON for every model) ----
 
+# tables write a whole number with thousands separators ({,} inside Markdown's math); JSON plain
 @pytest.mark.parametrize("fmt, line", [
-    ("text", " Active params: 12879925248"),
-    ("markdown", "- Active params: $12879925248$"),
+    ("text", f" Active params: {12879925248:,}"),
+    ("markdown", "- Active params: $" + f"{12879925248:,}".replace(",", "{,}") + "$"),
     ("json", '"active_params": "12879925248"'),
 ])
 def test_the_printers_show_mixtral_active_params(fmt, line, capsys):
@@ -168,6 +169,6 @@ def test_by_block_has_an_active_column_for_experts_only(capsys):
     out = capsys.readouterr().out
     # one decoder layer: attention 41,943,040 + router 32,768 + 2 of 8 experts 352,321,536 + norms 8,192
     assert "Active (all)" in out
-    assert str(32 * (41943040 + 32768 + 352321536 + 8192)) in out
+    assert f"{32 * (41943040 + 32768 + 352321536 + 8192):,}" in out
     main(["summary", str(EXAMPLES / "llama.arch"), "--defaults", "--by", "block"])
     assert "Active" not in capsys.readouterr().out
