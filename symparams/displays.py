@@ -4,11 +4,11 @@ with the displays Jupyter and the REPL use, all written by the printers. A modul
 layer of its own so that `symparams.model` (every command's import) does not load the analyses."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import sympy
 
-from . import algebra, compare, sweep
+from . import algebra, compare, memory, sweep
 
 # How many points a sweep's display shows (its first and last half); the CLI prints them all.
 SWEEP_DISPLAY_POINTS = 40
@@ -19,33 +19,31 @@ class Shown:
     style): repr() is the text printer's table; Jupyter's _repr_html_, _repr_markdown_ and
     _repr_latex_ are the notebook (HTML), markdown and LaTeX printers. A result type names its
     printers' function (`render_<kind>` in printers.text, .notebook, .markdown and .latex_table)
-    and the arguments they take (`_printed`). A new result joins by subclassing this and adding
-    its four printer functions: the memory results of branch i13-memory (`net.memory()`, not on
-    this branch) are meant to be `Memory(Shown, memory.Memory)` with `_kind = "memory"`."""
+    and the arguments they take (`_printed`); a result with a printer module of its own (memory)
+    overrides `_render`."""
 
     _kind = ""
+    PRINTERS = {"text": "text", "html": "notebook", "markdown": "markdown", "latex": "latex_table"}
 
     def _printed(self) -> tuple:
         return (self,)
 
-    def _render(self, printer) -> str:
+    def _render(self, form: str) -> str:
+        from importlib import import_module
+        printer = import_module(f".printers.{self.PRINTERS[form]}", __package__)
         return getattr(printer, f"render_{self._kind}")(*self._printed())
 
     def __repr__(self):
-        from .printers import text
-        return self._render(text)
+        return self._render("text")
 
     def _repr_html_(self):
-        from .printers import notebook
-        return self._render(notebook)
+        return self._render("html")
 
     def _repr_markdown_(self):
-        from .printers import markdown
-        return self._render(markdown)
+        return self._render("markdown")
 
     def _repr_latex_(self):
-        from .printers import latex_table
-        return self._render(latex_table)
+        return self._render("latex")
 
 
 class Breakdown(Shown, list):
@@ -99,8 +97,33 @@ class Sweep(Shown, sweep.Table):
         self.net = net
         self.skipped, self.first_skipped = table.skipped, table.first_skipped
 
-    def _render(self, printer) -> str:
-        return printer.render_sweep(self.net, self, limit=SWEEP_DISPLAY_POINTS)
+    def _printed(self):
+        return (self.net, self, SWEEP_DISPLAY_POINTS)
 
 
-__all__ = ["Breakdown", "Comparison", "Shown", "Solution", "Sweep", "SWEEP_DISPLAY_POINTS"]
+@dataclass(frozen=True, repr=False)
+class Memory(Shown, memory.Memory):
+    """net.memory(...): a memory.Memory (weights, gradients, optimizer, activations, kv_cache,
+    training, inference), shown as the `symparams memory` table; `.by_block()` splits the
+    activations per top-level block call, layer and repeat, as `memory --by block` does."""
+
+    net: object = field(default=None, compare=False)
+    blocks: tuple | None = field(default=None, compare=False)    # memory.activation_parts, once asked
+
+    @classmethod
+    def of(cls, m: memory.Memory, net, blocks=None) -> "Memory":
+        return cls(**{f.name: getattr(m, f.name) for f in fields(memory.Memory)}, net=net,
+                   blocks=None if blocks is None else tuple(blocks))
+
+    def by_block(self) -> "Memory":
+        return Memory.of(self, self.net, memory.activation_parts(self.net, self))
+
+    def subs(self, mapping) -> "Memory":
+        return Memory.of(super().subs(mapping), self.net)
+
+    def _render(self, form: str) -> str:
+        from .printers.memory import RENDERERS
+        return RENDERERS[form](self.net, self, None if self.blocks is None else list(self.blocks))
+
+
+__all__ = ["Breakdown", "Comparison", "Memory", "Shown", "Solution", "Sweep", "SWEEP_DISPLAY_POINTS"]

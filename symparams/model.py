@@ -142,9 +142,10 @@ class ModelResult(results.ModelResult):
     # ---- memory and training compute (symparams.memory/compute; docs/MEMORY.md) --------------
     def memory(self, dtype="bf16", optimizer="adamw", recompute="none", batch="b", accounting="torch", **options):
         """Bytes for training and inference: weights, gradients, optimizer, activations, KV cache
-        (symparams.memory.Memory)."""
+        (symparams.memory.Memory, shown as the `symparams memory` table: displays.Memory)."""
+        from .displays import Memory
         from .memory import memory
-        return memory(self, dtype, optimizer, recompute, batch, accounting, **options)
+        return Memory.of(memory(self, dtype, optimizer, recompute, batch, accounting, **options), self)
 
     @property
     def backward_macs(self) -> sympy.Expr:

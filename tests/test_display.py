@@ -190,13 +190,50 @@ def test_a_sweep_that_skipped_points_says_so_in_every_display():
     assert w._repr_markdown_().splitlines()[-1] == "S" + note[1:]
 
 
+# ---- net.memory(...) ----------------------------------------------------------------------------
+# fp32 weights at n = 1000: 795,010 params x 4 bytes = 3,180,040 bytes = 3.03 MiB (/ 1024**2);
+# Adam's two fp32 moments: 8 bytes per param = 6,360,080 bytes = 6.07 MiB; no master copy in fp32.
+
+def test_memory_is_still_its_byte_counts_and_shows_as_a_table():
+    m = mlp(1000).memory(dtype="fp32", optimizer="adam", batch=1)
+    assert (m.weights, m.optimizer) == (3180040, 6360080)
+    weights = next(line for line in repr(m).splitlines() if line.startswith("│ weights "))
+    assert [cell.strip() for cell in weights.strip("│").split("│")] == ["weights", "3,180,040", "3.03 MiB"]
+    assert "<tr><td>weights</td><td>3,180,040</td><td>3.03 MiB</td></tr>" in m._repr_html_()
+    assert "<tr><td>optimizer states</td><td>6,360,080</td><td>6.07 MiB</td></tr>" in m._repr_html_()
+    assert "| weights | $3{,}180{,}040$ | 3.03 MiB |" in m._repr_markdown_()
+    assert r"weights & $3\,180\,040$ & 3.03 MiB \\" in m._repr_latex_()
+
+
+def test_memory_display_is_what_the_command_prints(tmp_path):
+    source = tmp_path / "mlp.arch"
+    source.write_text(MLP)
+    for form, shown in [("text", repr), ("markdown", lambda m: m._repr_markdown_()),
+                        ("latex", lambda m: m._repr_latex_())]:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert main(["memory", str(source), "--set", "n=1000", "--dtype", "fp32", "--optimizer", "adam",
+                         "--batch", "1", "--format", form]) == 0
+        assert out.getvalue() == shown(mlp(1000).memory(dtype="fp32", optimizer="adam", batch=1)) + "\n", form
+
+
+def test_memory_by_block_shows_one_block_times_its_count():
+    # Korthikanti et al. 2022, Table 2 (no recompute): s*b*h*(34 + 5*a*s/h) bytes per GPT-2 layer
+    net = symparams.load(EXAMPLES / "gpt2_dropout.arch").model()
+    m = net.memory(accounting="megatron").by_block()
+    assert "L × (5*T**2*b*h + 34*T*b*d)" in repr(m)
+    assert r"$L \times \left(5 T^{2} b h + 34 T b d\right)$" in m._repr_markdown_()
+    assert m.subs({"b": 8}).blocks is None and "memory in bytes" in repr(m.subs({"b": 8}))
+
+
 # ---- LaTeX: what nbconvert's PDF export includes compiles --------------------------------------
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_the_latex_of_every_result_compiles(tmp_path):
     big, small = mlp(1000), mlp(500)
     body = "\n\n".join([big.breakdown()._repr_latex_(), big.compare(small)._repr_latex_(),
-                        mlp().solve("n", params=10**6)._repr_latex_(), mlp().sweep(n="1:100")._repr_latex_()])
+                        mlp().solve("n", params=10**6)._repr_latex_(), mlp().sweep(n="1:100")._repr_latex_(),
+                        mlp().memory()._repr_latex_(), mlp(1000).memory(dtype="fp32")._repr_latex_()])
     (tmp_path / "results.tex").write_text("\\documentclass{article}\n\\usepackage{booktabs}\n"
                                           f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
     p = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "results.tex"], cwd=tmp_path,

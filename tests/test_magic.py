@@ -86,6 +86,7 @@ def test_an_executed_notebook_renders_the_cell_as_a_table(tmp_path):
         nbformat.v4.new_code_cell("free.compare(net)"),
         nbformat.v4.new_code_cell("free.solve('n', params=1392)"),
         nbformat.v4.new_code_cell("free.sweep(n='8,16')"),
+        nbformat.v4.new_code_cell("net.memory(dtype='fp32', optimizer='sgd', batch=1)"),
     ])
     env_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     os.environ["PYTHONPATH"] = env_path
@@ -105,3 +106,6 @@ def test_an_executed_notebook_renders_the_cell_as_a_table(tmp_path):
     solved = shown["free.solve('n', params=1392)"]["text/html"]
     assert "<tr><td>16</td><td>16.000000</td><td>16</td><td>1,392</td></tr>" in solved
     assert "<tr><td>16</td><td>1,392</td>" in shown["free.sweep(n='8,16')"]["text/html"]
+    # memory: 1,392 params x 4 bytes (fp32) = 5,568 bytes = 5.44 KiB
+    memory = shown["net.memory(dtype='fp32', optimizer='sgd', batch=1)"]["text/html"]
+    assert "<tr><td>weights</td><td>5,568</td><td>5.44 KiB</td></tr>" in memory

@@ -196,7 +196,7 @@ def test_memory_command_prints_parts_in_binary_units():
                          "--dtype", "fp16", "--batch", "1")
     assert status == 0
     kv = next(line for line in out.splitlines() if "KV cache" in line)
-    assert "1073741824" in kv and "1.00 GiB" in kv           # Llama-2-7B's 2**30 bytes
+    assert "1,073,741,824" in kv and "1.00 GiB" in kv        # Llama-2-7B's 2**30 bytes, with separators
     assert "weights" in out and "optimizer states" in out and "inference" in out
 
 

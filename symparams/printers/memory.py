@@ -8,6 +8,7 @@ from ..expressions import as_expr
 from .json import expr_text
 from .latex import latex
 from .markdown import text_cell
+from .present import grouped
 from ..tidy import tidy
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -52,37 +53,74 @@ def memory_rows(mem, parts=None) -> list:
     return rows
 
 
+def bytes_cell(count, one, total, counts, write, times: str, parenthesized) -> str:
+    """A part's bytes in a printer's syntax: `write(formula)`, or for a repeated block the count
+    times one instance's bytes (`L × (...)`, a sum in parentheses)."""
+    if count == 1:
+        return write(tidy(total, counts))
+    one = tidy(one, counts)
+    count, one_text = as_expr(count), write(one)
+    return (f"{parenthesized(write(count)) if count.is_Add else write(count)}{times}"
+            f"{parenthesized(one_text) if one.is_Add else one_text}")
+
+
+def memory_cells(net, mem, parts, write, times, parenthesized=lambda t: f"({t})", label=str) -> list[tuple]:
+    """(part, bytes, size) per table row, in one printer's syntax."""
+    return [(label(name), bytes_cell(count, one, total, net.count_symbols, write, times, parenthesized),
+             size_text(total)) for name, count, one, total in memory_rows(mem, parts)]
+
+
+HEADERS = ("Part", "Bytes", "Size")
+
+
 def render_text(net, mem, parts=None) -> str:
-    from .text import count_text, table
-    counts, body = net.count_symbols, []
-    for label, count, one, total in memory_rows(mem, parts):
-        shown = expr_text(tidy(total, counts))
-        if count != 1:
-            one = tidy(one, counts)
-            shown = f"{count_text(count)} × " + (f"({expr_text(one)})" if one.is_Add else expr_text(one))
-        body.append((label, shown, size_text(total)))
+    from .text import table
+    body = memory_cells(net, mem, parts, lambda e: grouped(e) or expr_text(e), " × ")
     return "\n".join([f"Model: {net.name}   convention: {net.convention}   memory in bytes",
-                      f" {_settings_text(mem)}",
-                      table(("Part", "Bytes", "Size"), body)])
+                      f" {_settings_text(mem)}", table(HEADERS, body)])
+
+
+def _tex(where):
+    """A formula in LaTeX math; a plain number with separators (`{,}` in Markdown's math, `\\,` in LaTeX)."""
+    return lambda e: grouped(e, where) or latex(e)
+
+
+def _tex_parenthesized(tex: str) -> str:
+    return f"\\left({tex}\\right)"
 
 
 def render_markdown(net, mem, parts=None) -> str:
-    counts = net.count_symbols
-    lines = [f"**{text_cell(net.name)}** memory in bytes ({text_cell(_settings_text(mem))})", "",
-             "| Part | Bytes | Size |", "|---|---|---|"]
-    for label, count, one, total in memory_rows(mem, parts):
-        formula = latex(tidy(total, counts)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one, counts))}"
-        lines.append(f"| {text_cell(label)} | ${formula.replace('|', chr(92) + 'vert ')}$ | {size_text(total)} |")
-    return "\n".join(lines)
+    from .markdown import table
+    body = [(text_cell(part), f"${formula.replace('|', chr(92) + 'vert ')}$", size)
+            for part, formula, size in memory_cells(net, mem, parts, _tex("math"), " \\times ", _tex_parenthesized)]
+    return "\n".join([f"**{text_cell(net.name)}** memory in bytes ({text_cell(_settings_text(mem))})", "",
+                      *table(HEADERS, body)])
 
 
 def render_latex(net, mem, parts=None) -> str:
-    counts = net.count_symbols
-    lines = [r"\begin{tabular}{lll}", r"\hline", r"Part & Bytes & Size \\", r"\hline"]
-    for label, count, one, total in memory_rows(mem, parts):
-        formula = latex(tidy(total, counts)) if count == 1 else f"{latex(count)} \\times {latex(tidy(one, counts))}"
-        lines.append(f"{label.replace('_', chr(92) + '_')} & ${formula}$ & {size_text(total)} \\\\")
-    return "\n".join([*lines, r"\hline", r"\end{tabular}"])
+    from .latex_table import booktabs, escape
+    body = [(escape(part), f"${formula}$", size)
+            for part, formula, size in memory_cells(net, mem, parts, _tex("latex"), " \\times ", _tex_parenthesized)]
+    return booktabs(HEADERS, body, f"{net.name}, {net.convention} convention, memory in bytes: "
+                    + _settings_text(mem))
+
+
+def render_html(net, mem, parts=None) -> str:
+    """The notebook's table (net.memory(...) in Jupyter): numbers as text, formulas in MathJax."""
+    import html
+
+    from .notebook import table_html
+
+    def write(e):
+        number = grouped(e)
+        return number if number is not None else f"\\({html.escape(latex(e))}\\)"
+
+    def parenthesized(cell):     # a formula's cell is \(...\): the parentheses go inside the math
+        return f"\\(\\left({cell[2:-2]}\\right)\\)" if cell.startswith("\\(") else f"({cell})"
+    body = memory_cells(net, mem, parts, write, " × ", parenthesized, html.escape)
+    head = (f"<b>Model {html.escape(net.name)}</b> &nbsp; convention: {html.escape(net.convention)} &nbsp; "
+            f"memory in bytes: {html.escape(_settings_text(mem))}")
+    return table_html(HEADERS, body, head)
 
 
 def as_dict(net, mem, parts=None) -> dict:
@@ -106,4 +144,5 @@ def render_json(net, mem, parts=None) -> str:
     return json.dumps(as_dict(net, mem, parts), indent=1)
 
 
-RENDERERS = {"text": render_text, "markdown": render_markdown, "latex": render_latex, "json": render_json}
+RENDERERS = {"text": render_text, "markdown": render_markdown, "latex": render_latex, "json": render_json,
+             "html": render_html}
