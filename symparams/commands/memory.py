@@ -1,32 +1,50 @@
-"""symparams memory FILE: weights, gradients, optimizer states, activations and KV cache in bytes."""
+"""symparams memory FILE: weights, gradients, optimizer states, activations and KV cache in bytes.
+Its options are written once here (`add_memory_options`, `memory_of`); `summary --memory` uses them."""
 from __future__ import annotations
 
 from .common import UsageError, add_model_arguments, load_model
 
 HELP = "training and inference memory of a model: weights, gradients, optimizer, activations, KV cache"
 FORMATS = ("text", "json", "markdown", "latex")
+# The options' defaults, applied by memory_of: argparse keeps None so that `summary` can tell
+# whether a memory option was given without --memory.
+DEFAULTS = {"dtype": "bf16", "optimizer": "adamw", "batch": "b", "recompute": "none", "accounting": "torch",
+            "device": "cuda", "data_parallel": 1, "zero": 0}
+OPTIONS = ("dtype", "grad_dtype", "optimizer", "no_master_weights", "batch", "recompute", "accounting", "device",
+           "data_parallel", "zero")
+
+
+def add_memory_options(parser):
+    """--dtype --grad-dtype --optimizer --no-master-weights --batch --recompute --accounting
+    --device --data-parallel --zero: what `symparams memory` and `summary --memory` take."""
+    from ..memory import ACCOUNTINGS, DEVICES, DTYPE_BYTES, OPTIMIZERS, RECOMPUTE
+    parser.add_argument("--dtype", choices=tuple(DTYPE_BYTES), help="weights and activations (default bf16)")
+    parser.add_argument("--grad-dtype", choices=tuple(DTYPE_BYTES), help="gradients (default: --dtype)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="default adamw")
+    parser.add_argument("--no-master-weights", action="store_true",
+                        help="no fp32 master copy of 16-bit weights")
+    parser.add_argument("--batch", metavar="N|SYMBOL",
+                        help="the batch: a whole number or a symbol name (default b)")
+    parser.add_argument("--recompute", choices=RECOMPUTE, help="default none")
+    parser.add_argument("--accounting", choices=ACCOUNTINGS,
+                        help="torch (default): what PyTorch eager keeps; megatron: Korthikanti et al. 2022 "
+                             "(docs/MEMORY.md)")
+    parser.add_argument("--device", choices=DEVICES, help="torch accounting: where they differ (default cuda)")
+    parser.add_argument("--data-parallel", type=int, metavar="N", help="replicas (default 1)")
+    parser.add_argument("--zero", type=int, choices=(0, 1, 2, 3), metavar="S",
+                        help="ZeRO stage: 1 splits optimizer states, 2 also gradients, 3 also weights over N")
 
 
 def add_arguments(parser):
-    from ..memory import ACCOUNTINGS, DEVICES, DTYPE_BYTES, OPTIMIZERS, RECOMPUTE
     add_model_arguments(parser, FORMATS)
-    parser.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default="bf16",
-                        help="weights and activations (default bf16)")
-    parser.add_argument("--grad-dtype", choices=tuple(DTYPE_BYTES), help="gradients (default: --dtype)")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adamw")
-    parser.add_argument("--no-master-weights", action="store_true",
-                        help="no fp32 master copy of 16-bit weights")
-    parser.add_argument("--batch", default="b", metavar="N|SYMBOL",
-                        help="the batch: a whole number or a symbol name (default b)")
-    parser.add_argument("--recompute", choices=RECOMPUTE, default="none")
-    parser.add_argument("--accounting", choices=ACCOUNTINGS, default="torch",
-                        help="torch: what PyTorch eager keeps; megatron: Korthikanti et al. 2022 (docs/MEMORY.md)")
-    parser.add_argument("--device", choices=DEVICES, default="cuda", help="torch accounting: where they differ")
-    parser.add_argument("--data-parallel", type=int, default=1, metavar="N")
-    parser.add_argument("--zero", type=int, choices=(0, 1, 2, 3), default=0, metavar="S",
-                        help="ZeRO stage: 1 splits optimizer states, 2 also gradients, 3 also weights over N")
+    add_memory_options(parser)
     parser.add_argument("--by", choices=("part", "block"), default="part",
                         help="block: activations per top-level block call, layer and repeat")
+
+
+def given_options(args) -> list[str]:
+    """The memory options on the command line (as --names), for `summary` without --memory."""
+    return [f"--{name.replace('_', '-')}" for name in OPTIONS if getattr(args, name, None) not in (None, False)]
 
 
 def _batch(text):
@@ -39,16 +57,22 @@ def _batch(text):
     return text
 
 
-def run(args) -> str:
+def memory_of(net, args, by_block: bool = False):
+    """The memory.Memory the options ask for, and its activations per block when `by_block`."""
     from ..memory import activation_parts, memory
-    from ..printers.memory import RENDERERS
-    if args.zero and args.data_parallel < 2:
+    o = {name: DEFAULTS[name] if getattr(args, name) is None else getattr(args, name) for name in DEFAULTS}
+    if o["data_parallel"] < 1:
+        raise UsageError(f"--data-parallel {o['data_parallel']}: expected a positive whole number")
+    if o["zero"] and o["data_parallel"] < 2:
         raise UsageError("--zero splits over data-parallel replicas: give --data-parallel N (N >= 2)")
-    if args.data_parallel < 1:
-        raise UsageError(f"--data-parallel {args.data_parallel}: expected a positive whole number")
-    net = load_model(args)
-    mem = memory(net, args.dtype, args.optimizer, args.recompute, _batch(args.batch), args.accounting,
+    mem = memory(net, o["dtype"], o["optimizer"], o["recompute"], _batch(o["batch"]), o["accounting"],
                  master_weights=not args.no_master_weights, grad_dtype=args.grad_dtype,
-                 data_parallel=args.data_parallel, zero=args.zero, device=args.device)
-    parts = activation_parts(net, mem) if args.by == "block" else None
+                 data_parallel=o["data_parallel"], zero=o["zero"], device=o["device"])
+    return mem, activation_parts(net, mem) if by_block else None
+
+
+def run(args) -> str:
+    from ..printers.memory import RENDERERS
+    net = load_model(args)
+    mem, parts = memory_of(net, args, args.by == "block")
     return RENDERERS[args.format](net, mem, parts)

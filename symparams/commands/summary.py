@@ -33,7 +33,13 @@ def add_arguments(parser):
                         help=f"latex: only these totals as formulas ({', '.join(FIGURES)}); repeatable")
     parser.add_argument("--by", choices=("layer", "block"), default="layer",
                         help="block: one row per top-level block call, layer and repeat, with its formula for one "
-                             "instance, its count, its total and its share of the params (text, markdown, json)")
+                             "instance, its count, its total and its share of the params (text, markdown, json); "
+                             "with --memory, the activations per block too")
+    from .memory import add_memory_options
+    parser.add_argument("--memory", action="store_true",
+                        help="after the summary, the table `symparams memory` prints for the options below "
+                             "(json: a \"memory\" key)")
+    add_memory_options(parser.add_argument_group("memory (with --memory; as `symparams memory` takes them)"))
 
 
 def latex_names(items) -> dict:
@@ -100,9 +106,46 @@ def run(args) -> str:
         raise UsageError("--beamer shows the table; --formula gives formulas alone: choose one")
     if args.format not in ("latex", "markdown") and args.latex_name:
         raise UsageError("--latex-name goes with --format latex or markdown")
-    if getattr(args, "by", "layer") == "block":
-        return render_by_block(load_model(args), args.format)
-    return render(load_model(args), args.format, args)
+    _check_memory_options(args)
+    net = load_model(args)
+    by_block = getattr(args, "by", "layer") == "block"
+    if args.memory and args.format == "json":
+        return _json_with_memory(net, args, by_block)
+    shown = render_by_block(net, args.format) if by_block else render(net, args.format, args)
+    return with_memory(net, args, shown, by_block) if args.memory else shown
+
+
+def _check_memory_options(args):
+    from .memory import given_options
+    given = given_options(args)
+    if given and not args.memory:
+        raise UsageError(f"{', '.join(given)} {'go' if len(given) > 1 else 'goes'} with --memory")
+    if args.memory and (args.beamer or args.formula):
+        raise UsageError("--memory adds a table after the summary's: not with --beamer or --formula")
+
+
+def with_memory(net, args, shown: str, by_block: bool) -> str:
+    """The summary, then the table `symparams memory` prints for the same options (inside the
+    document with --standalone)."""
+    from ..printers.memory import RENDERERS
+    from .memory import memory_of
+    table = RENDERERS[args.format](net, *memory_of(net, args, by_block))
+    end = "\\end{document}\n"
+    if args.format == "latex" and args.standalone and shown.endswith(end):
+        return shown[:-len(end)] + "\n" + table + "\n" + end
+    return shown + "\n\n" + table
+
+
+def _json_with_memory(net, args, by_block: bool) -> str:
+    import json
+
+    from ..breakdown import breakdown
+    from ..printers.json import breakdown_dict, model_dict
+    from ..printers.memory import as_dict
+    from .memory import memory_of
+    out = breakdown_dict(net, breakdown(net)) if by_block else model_dict(net)
+    out["memory"] = as_dict(net, *memory_of(net, args, by_block))
+    return json.dumps(out, indent=1)
 
 
 def render_by_block(net, fmt: str) -> str:
