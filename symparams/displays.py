@@ -23,15 +23,13 @@ class Shown:
     overrides `_render`."""
 
     _kind = ""
-    PRINTERS = {"text": "text", "html": "notebook", "markdown": "markdown", "latex": "latex_table"}
 
     def _printed(self) -> tuple:
         return (self,)
 
     def _render(self, form: str) -> str:
-        from importlib import import_module
-        printer = import_module(f".printers.{self.PRINTERS[form]}", __package__)
-        return getattr(printer, f"render_{self._kind}")(*self._printed())
+        from .printers import render_table
+        return render_table(self._kind, form, *self._printed())
 
     def __repr__(self):
         return self._render("text")

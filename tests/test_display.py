@@ -132,6 +132,26 @@ def test_the_repr_is_what_the_command_prints():
     assert repr(c) + "\n" == printed
 
 
+SHOWN = {"text": repr, "markdown": lambda r: r._repr_markdown_(), "latex": lambda r: r._repr_latex_()}
+
+
+@pytest.mark.parametrize("form", ["text", "markdown", "latex"])
+def test_every_command_prints_the_display_of_its_result(tmp_path, form):
+    # compare, solve, sweep and summary --by block print, in each --format, the table the
+    # result shows in a notebook: the same printer, so a table pasted from either is the same
+    source = tmp_path / "mlp.arch"
+    source.write_text(MLP)
+    shown = SHOWN[form]
+    big, small = mlp(1000), mlp(500)
+    runs = [(big.compare(small), ["compare", f"{source}", f"{source}", "--set-a", "n=1000", "--set-b", "n=500"]),
+            (mlp().solve("n", params=10**6), ["solve", str(source), "--for", "n", "--params", "10**6"]),
+            (mlp().sweep(n="500,1000"), ["sweep", str(source), "--vary", "n=500,1000"]),
+            (big.breakdown(), ["summary", str(source), "--set", "n=1000", "--by", "block"])]
+    for result, argv in runs:
+        assert cli(*argv, "--format", form) == shown(result) + "\n", argv[0]
+    assert "| 1,000 | 795,010 | 794,000 |" in cli("sweep", str(source), "--vary", "n=500,1000", "--format", "markdown")
+
+
 # ---- net.solve(...) ---------------------------------------------------------------------------
 # params = 795*n + 10 = 10**6  ->  n = 999990/795 = 66666/53 (both divided by 15) ≈ 1257.849057;
 # whole: 1258,

@@ -14,7 +14,7 @@ def add_arguments(parser):
     parser.add_argument("--set-b", action="append", metavar="NAME=VALUE", help="values for the second model only")
     parser.add_argument("--defaults", action="store_true", help="use the defaults the models declare")
     parser.add_argument("--convention", choices=("keras", "torch"), default="keras")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
     parser.add_argument("--quiet", action="store_true", help="do not print warnings (they never change a figure)")
 
 
@@ -33,5 +33,5 @@ def run(args) -> str:
 
         from ..printers.json import comparison_dict
         return json.dumps(comparison_dict(result), indent=1)
-    from ..printers.text import render_comparison
-    return render_comparison(result)
+    from ..printers import render_table
+    return render_table("comparison", args.format, result)

@@ -8,7 +8,7 @@ TARGETS = ("params", "trainable", "macs", "flops")
 
 
 def add_arguments(parser):
-    add_model_arguments(parser, ("text", "json"))
+    add_model_arguments(parser, ("text", "json", "markdown", "latex"))
     parser.add_argument("--for", dest="unknown", required=True, metavar="SYMBOL", help="the symbol to solve for")
     group = parser.add_mutually_exclusive_group(required=True)
     for figure in TARGETS:
@@ -47,5 +47,5 @@ def run(args) -> str:
 
         from ..printers.json import solution_dict
         return json.dumps(solution_dict(solution), indent=1)
-    from ..printers.text import render_solution
-    return render_solution(solution)
+    from ..printers import render_table
+    return render_table("solution", args.format, solution)

@@ -33,7 +33,7 @@ def add_arguments(parser):
                         help=f"latex: only these totals as formulas ({', '.join(FIGURES)}); repeatable")
     parser.add_argument("--by", choices=("layer", "block"), default="layer",
                         help="block: one row per top-level block call, layer and repeat, with its formula for one "
-                             "instance, its count, its total and its share of the params (text, markdown, json); "
+                             "instance, its count, its total and its share of the params; "
                              "with --memory, the activations per block too")
     from .memory import add_memory_options
     parser.add_argument("--memory", action="store_true",
@@ -107,8 +107,11 @@ def run(args) -> str:
     if args.format not in ("latex", "markdown") and args.latex_name:
         raise UsageError("--latex-name goes with --format latex or markdown")
     _check_memory_options(args)
-    net = load_model(args)
     by_block = getattr(args, "by", "layer") == "block"
+    if by_block and (args.standalone or args.beamer or args.formula):
+        raise UsageError("--by block prints its table alone: --standalone, --beamer and --formula go with the "
+                         "per-layer table")
+    net = load_model(args)
     if args.memory and args.format == "json":
         return _json_with_memory(net, args, by_block)
     shown = render_by_block(net, args.format) if by_block else render(net, args.format, args)
@@ -151,16 +154,11 @@ def _json_with_memory(net, args, by_block: bool) -> str:
 def render_by_block(net, fmt: str) -> str:
     """--by block: symparams.breakdown (Kaplan et al. 2020, Table 1 style)."""
     from ..breakdown import breakdown
-    if fmt == "latex":
-        raise UsageError("--by block prints text, markdown or json, not latex")
     rows = breakdown(net)
     if fmt == "json":
         import json
 
         from ..printers.json import breakdown_dict
         return json.dumps(breakdown_dict(net, rows), indent=1)
-    if fmt == "markdown":
-        from ..printers.markdown import render_breakdown
-        return render_breakdown(net, rows)
-    from ..printers.text import render_breakdown
-    return render_breakdown(net, rows)
+    from ..printers import render_table
+    return render_table("breakdown", fmt, net, rows)

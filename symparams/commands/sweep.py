@@ -10,7 +10,7 @@ _VARY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.+)$", re.S)
 
 
 def add_arguments(parser):
-    add_model_arguments(parser, ("text", "csv", "json"))
+    add_model_arguments(parser, ("text", "csv", "json", "markdown", "latex"))
     parser.add_argument("--vary", action="append", required=True, metavar="NAME=START:STOP[:STEP]",
                         help="a symbol and its values: START:STOP:STEP (STOP included) or v1,v2,...; "
                              "several --vary make a grid")
@@ -51,5 +51,5 @@ def run(args) -> str:
 
         from ..printers.json import sweep_dict
         return json.dumps(sweep_dict(net, table))
-    from ..printers.text import render_sweep
-    return render_sweep(net, table)
+    from ..printers import render_table
+    return render_table("sweep", args.format, net, table)

@@ -230,8 +230,10 @@ def render_sweep(net, columns: dict, limit: int | None = None) -> str:
 
 
 def render_solution(s) -> str:
-    return booktabs(solution_headers(s), solution_cells(s, _math, escape),
-                    f"{s.model}: {s.figure} = {expr_text(s.target)}, solved for {s.symbol.name}")
+    why = [f"a multiple of {s.multiple}: {'; '.join(s.reasons)}"] if s.multiple > 1 else []
+    return booktabs(solution_headers(s), solution_cells(s, _math, escape),   # the why in the comment line
+                    "; ".join([f"{s.model}: {s.figure} = {expr_text(s.target)}, solved for {s.symbol.name}", *why,
+                               *([f"note: {s.note}"] if s.note else [])]))
 
 
 def _symbol_list(net, names):
