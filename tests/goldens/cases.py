@@ -46,6 +46,19 @@ def cases():
            "--format", "json"]
     yield ["summary", "examples/vgg16.arch", "--set", "H=224,W=224,classes=1000", "--format", "json"]
     yield ["eval", "conv2d(n, k)", "--input", "(H, W, f)"]
+    # the analyses' tables in the formats a README or a paper takes (the notebook's displays)
+    for fmt in ("markdown", "latex"):
+        yield ["compare", "examples/mobilenet_compare.arch:Separable", "examples/mobilenet_compare.arch:Standard",
+               "--format", fmt]
+        yield ["solve", "examples/gpt2.arch", "--for", "d", "--params", "1e9", "--set", "L=24,T=1024,V=50257,h=12",
+               "--multiple-of", "64", "--format", fmt]
+        yield ["sweep", "examples/gpt2.arch", "--vary", "d=512:2048:512", "--set", "L=24,T=1024,V=50257,h=16",
+               "--format", fmt]
+    yield ["summary", "examples/gpt2.arch", "--by", "block", "--format", "latex"]
+    for fmt in ("text", "json", "markdown", "latex"):
+        yield ["memory", "examples/gpt2_dropout.arch", "--accounting", "megatron", "--by", "block", "--format", fmt]
+    yield ["summary", "examples/llama.arch", "--convention", "torch", "--set",
+           "V=32000,T=2048,d=4096,hq=32,hkv=8,ff=14336,L=32", "--memory", "--batch", "8"]
 
 
 def run(argv):
