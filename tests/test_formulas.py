@@ -112,7 +112,13 @@ def test_summary_by_block_cli():
     assert [(p["part"], p["count"], p["params"]) for p in parts] == [
         ("wte", "1", str(50257 * 768)), ("wpe", "1", str(1024 * 768)),
         ("GPT2Block", "12", str(12 * (12 * 768**2 + 13 * 768))), ("ln_f", "1", "1536")]
-    assert symparams_cli("summary", EXAMPLES / "gpt2.arch", "--by", "block", "--format", "latex")[0] == 2
+    # LaTeX too (a booktabs tabular): one GPT-2 block holds 12d² + 13d params, L of them
+    code, out, _ = symparams_cli("summary", EXAMPLES / "gpt2.arch", "--by", "block", "--format", "latex")
+    assert code == 0
+    assert r"repeat L: GPT2Block & $L$ & $d \left(12 d + 13\right)$ & $L d \left(12 d + 13\right)$" in out
+    # a bare table: not a whole document
+    assert symparams_cli("summary", EXAMPLES / "gpt2.arch", "--by", "block", "--format", "latex",
+                         "--standalone")[0] == 2
 
 
 # ---- algebra --------------------------------------------------------------------------------------------
