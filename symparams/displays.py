@@ -1,5 +1,6 @@
 """The analyses' results as the facade returns them (net.breakdown(), net.compare(...),
-net.solve(...), net.sweep(...)): the records of symparams.breakdown/compare/algebra/sweep, unchanged,
+net.solve(...), net.sweep(...), net.memory(...)): the records of
+symparams.breakdown/compare/algebra/sweep/memory, unchanged,
 with the displays Jupyter and the REPL use, all written by the printers. A module of the facade's
 layer of its own so that `symparams.model` (every command's import) does not load the analyses."""
 from __future__ import annotations
