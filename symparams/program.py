@@ -123,7 +123,7 @@ def eval_layer(call: str, input, convention: str = "keras", layout: str | None =
         raise SymparamsError("the call nests too deeply to evaluate", None, call, "<layer>") from None
     if any(isinstance(d, ast.Definition) and d.name == name for d in module.definitions):
         raise UnknownNameError(f"'{name}' is not a layer")
-    return LayerResult(result)
+    return LayerResult(ModelResult.of(result))
 
 
 def _input_sizes(input) -> tuple:
@@ -183,4 +183,15 @@ class LayerResult:
 
     def __repr__(self):
         return f"<LayerResult {self.type}: params={self.params}, output_shape={self.output_shape}>"
+
+    # In a notebook the layer shows as the table of its one-layer model: input row, layer row, totals.
+    def _repr_html_(self):
+        return self.model._repr_html_()
+
+    def _repr_markdown_(self):
+        return self.model._repr_markdown_()
+
+    def _repr_latex_(self):
+        return self.model._repr_latex_()
+
 __all__ = ["Program", "LayerResult", "parse", "load", "eval_layer", "parse_value", "as_value"]

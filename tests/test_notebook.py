@@ -93,3 +93,12 @@ def test_repr_stays_short():
     row = nested.layers[-1]
     assert len(repr(row)) < 170 and repr(row).endswith("…>")
     assert repr(row).startswith("<LayerRow conv1d_4 (conv1d) params=12 output=(floor(3*floor(3*floor(")
+
+
+def test_eval_layer_shows_as_its_one_layer_table(formatter):
+    # conv2d(64, 3) on 32x32x3: 64 * (3*3*3 + 1) = 1,792 params; 30*30 positions * 64 * 27 = 1,555,200 MACs.
+    data, _ = formatter.format(symparams.eval_layer("conv2d(64, 3)", input=(32, 32, 3)))
+    assert data["text/plain"] == "<LayerResult conv2d: params=1792, output_shape=(30, 30, 64)>"
+    assert "| conv2d (conv2d) | $(30, 30, 64)$ | $1{,}792$ | $1{,}555{,}200$ |" in data["text/markdown"]
+    assert "<table" in data["text/html"] and "1,555,200" in data["text/html"]
+    assert r"1\,792" in data["text/latex"]
