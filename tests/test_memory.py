@@ -98,6 +98,19 @@ def test_kv_cache_comes_from_the_layer_arguments_not_d_over_h():
     assert net.memory(dtype="fp32", batch=3).kv_cache == 2 * 10 * 4 * 80 * 3 * 4
 
 
+def test_grouped_query_attention_keeps_what_eager_llama_attention_keeps():
+    """d = 1024, T = 10, 16 query heads of 80, 4 KV heads, fp32, batch 3. Hand derivation from
+    transformers' eager_attention_forward (measured live in tests/oracle/test_live_gqa_memory.py):
+    the input (q/k/v_proj's weight gradients), Q, K and V repeated to 16 heads (the matmuls' operands),
+    the softmax output 16 x 10 x 10, o_proj's input 10 x 16 x 80. Megatron: K and V at 4 heads."""
+    net = symparams.parse("model M():\n    input x (10, 1024)\n    grouped_query_attention(80, 16, 4)\n").model(
+        convention="torch")
+    x, q, kv, scores = 10 * 1024, 10 * 16 * 80, 10 * 4 * 80, 16 * 10 * 10
+    assert net.memory(dtype="fp32", batch=3, device="cpu").activations == 3 * 4 * (x + 4 * q + scores)
+    assert net.memory(dtype="fp32", batch=3, accounting="megatron").activations == \
+        3 * 4 * (x + 2 * q + 2 * kv + scores)
+
+
 def test_cross_attention_caches_the_memory_length():
     text = ("model M():\n    input q (7, 32)\n    input kv (11, 32)\n"
             "    q -> multi_head_attention(4, 8, kv)\n")

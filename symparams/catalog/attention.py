@@ -509,9 +509,28 @@ def _gqa_train(c, lengths, widths, heads) -> dict:
     """Built's training fields for grouped-query attention: K and V are cached at hkv heads and
     repeated to hq heads for the scores and the weighted sum."""
     (T, S), (d, dk, dv), (hq, hkv, hd) = lengths, widths, heads
-    sizes = _AttentionSizes(T, S, T * d, S * dk, S * dv, hq * hd, hkv * hd, hkv * hd, hq, d)
-    repeated = (Saved(S * hq * hd, accountings=("torch",)),) * 2      # K and V repeated per query group
     inner = T * hq * hd * d + 2 * 2 * T * S * hq * hd                    # the core runs on the repeated heads
     projections = T * d * hq * hd + S * dk * hkv * hd + S * dv * hkv * hd
-    return dict(saved=(*_attention_saved(c, *_tensors(c), sizes, 0), *repeated), kv_cache=2 * S * hkv * hd,
+    return dict(saved=_gqa_saved(c, (T, S), (d, dk, dv), (hq, hkv, hd)), kv_cache=2 * S * hkv * hd,
                 backward=(projections, projections + T * hq * hd * d, inner))
+
+
+def _gqa_saved(c, lengths, widths, heads) -> tuple:
+    """What grouped-query attention keeps for backward. torch: Hugging Face's eager LlamaAttention
+    (eager_attention_forward) keeps its inputs for the projections' weight gradients, then for the two
+    batched matmuls Q, K and V with hq heads each (repeat_kv copies K and V per query group; the
+    matmul copies the transposed Q and K), the softmax output and the output projection's input; the
+    scaling multiplies the scores by a number and keeps nothing. megatron: K and V at hkv heads."""
+    (T, S), (d, dk, dv), (hq, hkv, hd) = lengths, widths, heads
+    query, value, key = _tensors(c)
+    read = tensor_inputs(c)
+    inputs = [Saved(T * d, source="input", for_weights=True)]
+    if value is not query:
+        inputs.append(Saved(S * dv, source="input", input=read.index(value), for_weights=True))
+    if key is not value:
+        inputs.append(Saved(S * dk, source="input", input=read.index(key), for_weights=True))
+    return (*inputs, Saved(T * hq * hd),
+            *(Saved(S * hq * hd, accountings=("torch",)),) * 2,           # K and V repeated to hq heads
+            *(Saved(S * hkv * hd, accountings=("megatron",)),) * 2,       # K and V as projected
+            Saved(hq * T * S, core=True),                                 # softmax output
+            Saved(T * hq * hd, for_weights=True))                         # the output projection's input

@@ -1,0 +1,127 @@
+"""Live: grouped_query_attention's training figures (issue 13) against the computation its torch
+convention names: Hugging Face's LlamaAttention in eager mode (docs/MEMORY.md).
+
+torch.nn has no grouped-query attention module. The torch convention's weights are LlamaAttention's
+q/k/v/o_proj Linears; its core is transformers' eager_attention_forward: the key/value heads repeated
+per query group (repeat_kv), scores, softmax, weighted sum. Self-attention runs LlamaAttention itself;
+cross-attention (value=, key=), which LlamaAttention does not take, runs the same four Linears and the
+same eager_attention_forward. Rotary position embeddings are taken out (apply_rotary_pos_emb returns
+q and k unchanged): they are no part of the layer (they have no parameters, and the language has no
+rotary layer whose memory they would be).
+
+Compared over hypothesis-drawn heads, key/value heads dividing them, head sizes, lengths, widths,
+biases, frozen weights and input gradients, with a batch of 3 in fp32 on CPU:
+- the parameter count;
+- the bytes of the unique storages saved for backward (test_live_memory.measure) against
+  net.memory(accounting="torch", device="cpu").activations;
+- forward and backward FLOPs (torch.utils.flop_counter) against 2 * batch * MACs;
+- the KV cache: the K and V tensors LlamaAttention hands its cache (the k_proj and v_proj outputs,
+  before repeat_kv) against net.memory().kv_cache = 2 * S * hkv * head_dim * batch * bytes.
+"""
+from __future__ import annotations
+
+from unittest import mock
+
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import symparams
+from arch_source import Name, call, model_source
+from symparams.compute import backward_macs
+from test_live_memory import BATCH, measure
+
+
+@st.composite
+def gqa_configs(draw):
+    hkv, groups = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    # LlamaConfig wants the width a multiple of the query heads (head_dim is its own)
+    return dict(hkv=hkv, hq=hkv * groups, hd=draw(st.integers(1, 4)), d=hkv * groups * draw(st.integers(1, 3)),
+                T=draw(st.integers(1, 5)), S=draw(st.none() | st.integers(1, 5)),      # None: self-attention
+                dk=draw(st.none() | st.integers(1, 5)),          # a key tensor of its own width (cross only)
+                use_bias=draw(st.booleans()), frozen=draw(st.booleans()), input_gradients=draw(st.booleans()))
+
+
+def shapes(c) -> list:
+    if c["S"] is None:
+        return [(c["T"], c["d"])]
+    return [(c["T"], c["d"]), (c["S"], c["d"])] + ([(c["S"], c["dk"])] if c["dk"] is not None else [])
+
+
+def program(c) -> str:
+    tensors = {} if c["S"] is None else {"value": Name("x1"), **({"key": Name("x2")} if c["dk"] else {})}
+    layer = call("grouped_query_attention", c["hd"], c["hq"], c["hkv"], use_bias=c["use_bias"], **tensors,
+                 **({"trainable": False} if c["frozen"] else {}))
+    return model_source(shapes(c), layer)
+
+
+def llama_attention(c):
+    """LlamaAttention (eager) for self-attention; its four Linears and eager core for cross-attention."""
+    import torch
+    from transformers import LlamaConfig
+    from transformers.models.llama import modeling_llama as llama
+
+    config = LlamaConfig(hidden_size=c["d"], num_attention_heads=c["hq"], num_key_value_heads=c["hkv"],
+                         head_dim=c["hd"], attention_bias=c["use_bias"], attn_implementation="eager")
+    module = llama.LlamaAttention(config, layer_idx=0)
+    if c["S"] is not None and c["dk"] is not None:      # the key's own width (LlamaAttention's is d)
+        module.k_proj = torch.nn.Linear(c["dk"], c["hkv"] * c["hd"], bias=c["use_bias"])
+    module.requires_grad_(not c["frozen"])
+
+    def heads(t):
+        return t.view(*t.shape[:-1], -1, c["hd"]).transpose(1, 2)
+
+    def run(m, xs):
+        if c["S"] is None:
+            no_rotation = (torch.ones(1), torch.zeros(1))            # read by nothing: rotation is patched out
+            return m(hidden_states=xs[0], position_embeddings=no_rotation, attention_mask=None)[0]
+        value = xs[1]
+        key = xs[2] if len(xs) > 2 else value
+        out, _ = llama.eager_attention_forward(m, heads(m.q_proj(xs[0])), heads(m.k_proj(key)),
+                                               heads(m.v_proj(value)), None, scaling=m.scaling)
+        return m.o_proj(out.reshape(*xs[0].shape[:-1], -1))
+
+    return module, run
+
+
+def unrotated(q, k, *args, **kwargs):
+    return q, k
+
+
+def kv_cache_elements(module, made) -> int:
+    """The elements of the K and V tensors LlamaAttention caches: its k_proj and v_proj outputs."""
+    import torch
+    sizes = []
+    hooks = [p.register_forward_hook(lambda m, i, o: sizes.append(o.numel())) for p in (module.k_proj, module.v_proj)]
+    with torch.no_grad():
+        made["call"](module, [torch.zeros(BATCH, *s) for s in made["shapes"]])
+    for h in hooks:
+        h.remove()
+    return sum(sizes)
+
+
+def forward_flops(made) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        made["call"](made["module"], [torch.zeros(BATCH, *s) for s in made["shapes"]])
+    return counter.get_total_flops()
+
+
+@given(c=gqa_configs())
+def test_grouped_query_attention_keeps_and_costs_what_llama_attention_does(c):
+    from transformers.models.llama import modeling_llama as llama
+    source = program(c)
+    note(source)
+    module, run = llama_attention(c)
+    made = dict(module=module, shapes=shapes(c), batch_first=True, dtype="float", vocab=None, call=run)
+    with mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
+        saved, backward = measure(made, c["input_gradients"])
+        forward, cached = forward_flops(made), kv_cache_elements(module, made)
+    net = symparams.parse(source).model(convention="torch")
+    m = net.memory(dtype="fp32", batch=BATCH, device="cpu", input_gradients=c["input_gradients"])
+    assert net.params == sum(p.numel() for p in module.parameters())
+    assert m.activations == saved
+    assert (2 * BATCH * net.macs, 2 * BATCH * backward_macs(net, c["input_gradients"])) == (forward, backward)
+    assert m.kv_cache == cached * 4                  # fp32
+    S = c["T"] if c["S"] is None else c["S"]
+    assert m.kv_cache == 2 * S * c["hkv"] * c["hd"] * BATCH * 4
