@@ -31,7 +31,7 @@ from symparams.catalog import base
 sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 
 LIVE_MODULES = ("test_live_core", "test_live_transpose", "test_live_extras", "test_live_recurrent",
-                "test_live_attention", "test_live_stages")
+                "test_live_attention", "test_live_stages", "test_live_adaptive_pool")
 DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
@@ -39,7 +39,6 @@ DRAWS_PER_CONVENTION = 60
 # i12-layers (issue 12) has live tests for all of these; they need a DRAWN list in
 # tests/oracle/test_live_adaptive_pool.py, test_live_learned.py and test_live_attention_bias.py.
 PENDING: dict[str, str] = {
-    **{f"adaptive_{kind}_pool{rank}d": "i12-layers" for kind in ("avg", "max") for rank in (1, 2, 3)},
     "parameter": "i12-layers",
     # Live-tested in files of their own, without a DRAWN list yet: moe against MixtralForCausalLM
     # (test_live_moe.py), lora against PEFT (test_live_lora.py), buffer through the imported

@@ -1,7 +1,8 @@
 """Adaptive pooling against PyTorch's AdaptiveAvgPool/AdaptiveMaxPool and Keras's
 AdaptiveAveragePooling/AdaptiveMaxPooling on hypothesis-drawn shapes (output sizes smaller
 and larger than the input, PyTorch's `none`), and AlexNet as torchvision builds it (written
-here: torchvision does not load with this CPU torch) at 224x224 and 199x199."""
+here: torchvision does not load with this CPU torch) at 224x224 and 199x199. AlexNet's program and
+its hand-derived count are tests/test_adaptive_pool.py's."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,9 @@ from hypothesis import given, strategies as st
 
 import symparams
 from arch_source import call, model_source
+from drawn import Drawn
 from frameworks import keras_report, torch_report
+from test_adaptive_pool import ALEXNET as ALEXNET_TEMPLATE, ALEXNET_PARAMS
 
 
 @st.composite
@@ -24,8 +27,16 @@ def pools(draw, convention):
     return dict(kind=draw(st.sampled_from(["avg", "max"])), rank=rank, shape=shape, output=output)
 
 
+def program(c, convention=None) -> str:
+    return model_source([c["shape"]], call(f"adaptive_{c['kind']}_pool{c['rank']}d", c["output"]))
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [Drawn("adaptive pooling", pools, program)]
+
+
 def _check(c, convention, report):
-    source = model_source([c["shape"]], call(f"adaptive_{c['kind']}_pool{c['rank']}d", c["output"]))
+    source = program(c)
     net = symparams.parse(source).model(convention=convention)
     assert int(net.params) == report.params == 0
     assert tuple(int(d) for d in net.output_shape) == report.output_shape
@@ -49,21 +60,7 @@ def test_adaptive_pool_matches_keras(c):
     _check(c, "keras", keras_report(lambda: cls(c["output"]), [c["shape"]]))
 
 
-ALEXNET = """
-layout channels_first
-model AlexNet(H, W, classes=1000):
-    input (3, H, W)
-    conv2d(64, 11, strides=4, padding=2) -> relu -> max_pool2d(3, strides=2)
-    conv2d(192, 5, padding=2) -> relu -> max_pool2d(3, strides=2)
-    conv2d(384, 3, padding=1) -> relu
-    conv2d(256, 3, padding=1) -> relu
-    conv2d(256, 3, padding=1) -> relu -> max_pool2d(3, strides=2)
-    adaptive_avg_pool2d(6)
-    flatten
-    dropout(0.5) -> dense(4096) -> relu
-    dropout(0.5) -> dense(4096) -> relu
-    dense(classes)
-"""
+ALEXNET = ALEXNET_TEMPLATE.format(pool="adaptive_avg_pool2d(6)")
 
 
 def _alexnet():
@@ -96,7 +93,7 @@ def test_alexnet_at_224_and_199(size):
     (at 199 the map is 5x5 and a plain flatten gives 49,566,504)."""
     model = _alexnet().eval()
     report = torch_report(lambda: model, [(3, size, size)])
-    assert report.params == 61_100_840
+    assert report.params == ALEXNET_PARAMS == 61_100_840
     net = symparams.parse(ALEXNET).model(convention="torch", values={"H": size, "W": size}).with_defaults()
     assert int(net.params) == report.params
     assert tuple(int(d) for d in net.output_shape) == report.output_shape == (1000,)
