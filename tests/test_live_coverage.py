@@ -31,7 +31,8 @@ from symparams.catalog import base
 sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 
 LIVE_MODULES = ("test_live_core", "test_live_transpose", "test_live_extras", "test_live_recurrent",
-                "test_live_attention", "test_live_stages", "test_live_adaptive_pool")
+                "test_live_attention", "test_live_stages", "test_live_adaptive_pool", "test_live_learned",
+                "test_live_attention_bias")
 DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
@@ -39,15 +40,12 @@ DRAWS_PER_CONVENTION = 60
 # i12-layers (issue 12) has live tests for all of these; they need a DRAWN list in
 # tests/oracle/test_live_adaptive_pool.py, test_live_learned.py and test_live_attention_bias.py.
 PENDING: dict[str, str] = {
-    "parameter": "i12-layers",
     # Live-tested in files of their own, without a DRAWN list yet: moe against MixtralForCausalLM
     # (test_live_moe.py), lora against PEFT (test_live_lora.py), buffer through the imported
     # Hugging Face families (test_live_import_hf.py).
     "moe": "i12-moe", "lora": "i12-moe", "buffer": "i14-import",
 }
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
-    **{(layer, f"{part}_bias"): "i12-layers" for layer in ("multi_head_attention", "grouped_query_attention")
-       for part in ("query", "key", "value", "output", "attention")},
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
     # seq2seq); the recurrent generators need a second input to write it for every layer.
     **{(layer, "initial_state"): "i12-lang" for layer in ("lstm", "gru", "simple_rnn")},
@@ -109,7 +107,18 @@ def literal(node):
         return tuple(literal(item) for item in node.items)
     if kind == "UnaryOp" and type(node.operand).__name__ == "Number":
         return -literal(node.operand)
-    return sympy.Symbol("n", integer=True, positive=True)
+    if kind == "Name":
+        return BareName(node.id)
+    return SIZE
+
+
+SIZE = sympy.Symbol("n", integer=True, positive=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class BareName:
+    """A name written bare: a tensor where the argument's kind takes one, else a size symbol."""
+    id: str
 
 
 def bind(layer: base.LayerDef, call):
@@ -152,6 +161,10 @@ def variant(kind, value) -> str | None:
         return None
     if isinstance(kind, base.Optional):
         return variant(kind.inner, value)
+    if isinstance(value, BareName):
+        if isinstance(kind, base.OneOf) and base.TENSOR in kind.kinds:
+            return base.TENSOR.label
+        value = SIZE
     if isinstance(kind, (base.Choice, base.Padding)) and isinstance(value, str):
         return f'"{value.lower()}"'
     if isinstance(kind, base.Padding):
@@ -248,6 +261,14 @@ def test_a_layer_without_a_generator_is_named():
     assert "argument tie= is never written" in missing["dense"]
     assert "use_bias=false is never drawn" in missing["dense"]
     assert "use_bias=true is never drawn" not in missing["dense"]      # the default counts as drawn
+
+
+def test_a_bare_name_is_a_tensor_only_where_the_kind_takes_one():
+    reached = Reached()
+    reached.record("model M(n):\n    input x (4, 8)\n    input b (2, 4, 4)\n"
+                   "    x -> grouped_query_attention(2, 2, 1, attention_bias=b)\n    dense(n)\n")
+    assert reached.values["grouped_query_attention", "attention_bias"] == {"a tensor name"}
+    assert reached.written["dense"] == {"units"}
 
 
 # ---- boundaries: the inputs where issue 16's planted bugs showed ------------------------------

@@ -304,8 +304,10 @@ def _check_keras_gqa(c):
 
 
 def llama_configs():
-    # LlamaAttention is ungated self-attention: drawn so by construction
-    return gqa(lo=2).map(lambda c: {**c, "gate": False, "cross": False})
+    # LlamaAttention is ungated self-attention: drawn so by construction. hf_name: the bias flag written
+    # as LlamaConfig's attention_bias= rather than use_bias=
+    return st.tuples(gqa(lo=2), st.booleans()).map(
+        lambda pair: {**pair[0], "gate": False, "cross": False, "hf_name": pair[1]})
 
 
 @given(llama_configs())
@@ -346,7 +348,7 @@ def llama_program(c):
     hd, d = llama_sizes(c)
     return _source([("q", f"({c['T']}, {d})")],
                    f"grouped_query_attention({hd}, {c['hq']}, {c['hkv']}, "
-                   f"use_bias={'true' if c['use_bias'] else 'false'})")
+                   f"{'attention_bias' if c['hf_name'] else 'use_bias'}={'true' if c['use_bias'] else 'false'})")
 
 
 # what these generators draw, for tests/test_live_coverage.py

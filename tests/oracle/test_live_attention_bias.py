@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 
 import symparams
 from arch_source import fmt
+from drawn import Drawn
 from frameworks import torch_report
 
 ROLES = ("query", "key", "value", "output")
@@ -87,6 +88,11 @@ def _flop_macs(c):
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         module(*xs)
     return counter.get_total_flops() // 2
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [Drawn("attention biases (Hugging Face style)", lambda convention: attentions(),
+               lambda c, convention: _source(c), ("torch",))]
 
 
 @given(attentions())

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 import symparams
 from arch_source import fmt
+from drawn import Drawn
 from frameworks import keras_report, torch_report
 
 ELEMENTWISE = {"add": "add", "multiply": "multiply", "subtract": "subtract", "maximum": "maximum"}
@@ -82,6 +83,10 @@ def _check(c, convention, report):
     assert [(w.name, tuple(int(d) for d in w.shape), w.trainable) for w in row.weights] == list(report.weights)
     assert tuple(int(d) for d in net.output_shape) == report.output_shape
     assert int(net.macs) == 0
+
+
+# what these generators draw, for tests/test_live_coverage.py
+DRAWN = [Drawn("parameter merges", lambda convention: merges(), lambda c, convention: _source(c))]
 
 
 @given(merges())
