@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 
 LIVE_MODULES = ("test_live_core", "test_live_transpose", "test_live_extras", "test_live_recurrent",
                 "test_live_attention", "test_live_stages", "test_live_adaptive_pool", "test_live_learned",
-                "test_live_attention_bias")
+                "test_live_attention_bias", "test_live_memory")
 DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
@@ -49,9 +49,6 @@ PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
     # seq2seq); the recurrent generators need a second input to write it for every layer.
     **{(layer, "initial_state"): "i12-lang" for layer in ("lstm", "gru", "simple_rnn")},
-    # i13-memory: attention's dropout changes no param or MAC; its saved mask is measured live in
-    # tests/oracle/test_live_memory.py (GPT-2 with its three dropouts, one training step).
-    ("multi_head_attention", "dropout"): "i13-memory",
     # s4-hf: qk_norm's weights are measured live by tests/oracle/test_live_import_hf.py (Qwen3 and
     # Qwen3-MoE, published and drawn configs, against transformers); no attention generator draws it yet.
     ("grouped_query_attention", "qk_norm"): "s4-hf",

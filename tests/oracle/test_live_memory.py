@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 import symparams
 import test_live_core as core
 from arch_source import model_source
+from drawn import Drawn
 from frameworks import Report
 from symparams import SymparamsError
 from symparams.compute import backward_macs
@@ -219,6 +220,17 @@ def elementwise_case(draw):
 
 OTHER_CASES = {"multi_head_attention": attention_case, "norm": norm_case, "conv_transpose": transpose_case,
                "elementwise": elementwise_case}
+
+
+def other_configs(case):
+    """A case's drawings as a strategy: (input shapes, layer text, module maker, call)."""
+    return st.composite(lambda draw: case(draw))()
+
+
+# what these generators draw, for tests/test_live_coverage.py (attention's dropout= among them)
+DRAWN = [Drawn(f"memory {name}", lambda convention, case=case: other_configs(case),
+               lambda cfg, convention: model_source(cfg[0], cfg[1]), ("torch",))
+         for name, case in sorted(OTHER_CASES.items())]
 
 
 @pytest.mark.parametrize("name", sorted(OTHER_CASES))
