@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 
 LIVE_MODULES = ("test_live_core", "test_live_transpose", "test_live_extras", "test_live_recurrent",
                 "test_live_attention", "test_live_stages", "test_live_adaptive_pool", "test_live_learned",
-                "test_live_attention_bias", "test_live_memory")
+                "test_live_attention_bias", "test_live_memory", "test_live_lora")
 DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
@@ -43,7 +43,7 @@ PENDING: dict[str, str] = {
     # Live-tested in files of their own, without a DRAWN list yet: moe against MixtralForCausalLM
     # (test_live_moe.py), lora against PEFT (test_live_lora.py), buffer through the imported
     # Hugging Face families (test_live_import_hf.py).
-    "moe": "i12-moe", "lora": "i12-moe", "buffer": "i14-import",
+    "moe": "i12-moe", "buffer": "i14-import",
 }
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's

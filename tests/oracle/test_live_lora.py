@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-pytest.importorskip("peft", reason="peft is not installed: pip install -e .[oracle]")
-
 import symparams
+from drawn import Drawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lora_llama.arch"
 TARGETS = [t for n in range(1, 5) for t in itertools.combinations("qkvo", n)]
 
 
 def _peft_llama(c, targets, meta=True):
+    # skipped here, not at import: tests/test_live_coverage.py reads DRAWN without peft
+    pytest.importorskip("peft", reason="peft is not installed: pip install -e .[oracle]")
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -30,12 +31,20 @@ def _peft_llama(c, targets, meta=True):
             base = LlamaForCausalLM(cfg)
     else:
         base = LlamaForCausalLM(cfg).eval()
-    return get_peft_model(base, LoraConfig(r=c["r"], lora_alpha=2 * c["r"],
+    alpha = c.get("alpha") or 2 * c["r"]       # the drawn alpha, or twice the rank
+    return get_peft_model(base, LoraConfig(r=c["r"], lora_alpha=alpha, lora_dropout=c.get("dropout") or 0.0,
                                            target_modules=[f"{t}_proj" for t in targets]))
 
 
-def _ours(targets, convention="torch", **values):
-    source = EXAMPLE.read_text().replace('targets=("q", "v")', f"targets={tuple(targets)!r}".replace("'", '"'))
+def lora_source(targets, alpha=None, dropout=None) -> str:
+    """examples/lora_llama.arch adapting the given projections, with alpha= and dropout= when given."""
+    written = f"targets={tuple(targets)!r}".replace("'", '"')
+    written += "".join(f", {k}={v!r}" for k, v in (("alpha", alpha), ("dropout", dropout)) if v is not None)
+    return EXAMPLE.read_text().replace('targets=("q", "v")', written)
+
+
+def _ours(targets, convention="torch", alpha=None, dropout=None, **values):
+    source = lora_source(targets, alpha, dropout)
     return symparams.parse(source, filename=str(EXAMPLE)).model(convention=convention, values=values)
 
 
@@ -45,7 +54,13 @@ def configs(draw):
     return dict(V=draw(st.integers(8, 40)), d=hq * 2 * draw(st.integers(1, 4)), hq=hq,
                 hkv=draw(st.sampled_from([h for h in (1, 2, 4) if hq % h == 0])),
                 ff=draw(st.integers(1, 20)), L=draw(st.integers(1, 2)), r=draw(st.integers(1, 6)),
-                T=draw(st.integers(1, 6)), targets=draw(st.sampled_from(TARGETS)))
+                T=draw(st.integers(1, 6)), targets=draw(st.sampled_from(TARGETS)),
+                alpha=draw(st.none() | st.integers(1, 32)), dropout=draw(st.sampled_from([0.0, 0.1])))
+
+
+# what this generator draws, for tests/test_live_coverage.py
+DRAWN = [Drawn("lora on Llama (PEFT)", lambda convention: configs(),
+               lambda c, convention: lora_source(c["targets"], c["alpha"], c["dropout"]), ("torch",))]
 
 
 @given(configs())
@@ -56,7 +71,7 @@ def test_drawn_lora_llama_against_peft(c):
     targets = c.pop("targets")
     peft_model = _peft_llama(c, targets, meta=False)
     trainable, total = peft_model.get_nb_trainable_parameters()
-    ours = _ours(targets, **c)
+    ours = _ours(targets, **c)          # alpha= and dropout= written as drawn: they change no figure
     assert (int(ours.trainable), int(ours.params)) == (trainable, total)
     # the first attention's weights under PEFT's names, in its order
     attention = [r for r in ours.layers if r.type == "lora"][0]
