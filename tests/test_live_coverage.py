@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "tests" / "oracle"))
 
 LIVE_MODULES = ("test_live_core", "test_live_transpose", "test_live_extras", "test_live_recurrent",
                 "test_live_attention", "test_live_stages", "test_live_adaptive_pool", "test_live_learned",
-                "test_live_attention_bias", "test_live_memory", "test_live_lora")
+                "test_live_attention_bias", "test_live_memory", "test_live_lora",
+                "test_live_moe")
 DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
@@ -43,7 +44,7 @@ PENDING: dict[str, str] = {
     # Live-tested in files of their own, without a DRAWN list yet: moe against MixtralForCausalLM
     # (test_live_moe.py), lora against PEFT (test_live_lora.py), buffer through the imported
     # Hugging Face families (test_live_import_hf.py).
-    "moe": "i12-moe", "buffer": "i14-import",
+    "buffer": "i14-import",
 }
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
@@ -106,6 +107,8 @@ def literal(node):
         return -literal(node.operand)
     if kind == "Name":
         return BareName(node.id)
+    if kind == "Call":
+        return CallArgument(layer=catalog.lookup(node.func) is not None)
     return SIZE
 
 
@@ -116,6 +119,12 @@ SIZE = sympy.Symbol("n", integer=True, positive=True)
 class BareName:
     """A name written bare: a tensor where the argument's kind takes one, else a size symbol."""
     id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CallArgument:
+    """A call written as an argument (moe's expert): a catalog layer's, or a block's."""
+    layer: bool
 
 
 def bind(layer: base.LayerDef, call):
@@ -162,6 +171,8 @@ def variant(kind, value) -> str | None:
         if isinstance(kind, base.OneOf) and base.TENSOR in kind.kinds:
             return base.TENSOR.label
         value = SIZE
+    if isinstance(value, CallArgument):
+        return (base.LAYER if value.layer else base.BLOCK).label
     if isinstance(kind, (base.Choice, base.Padding)) and isinstance(value, str):
         return f'"{value.lower()}"'
     if isinstance(kind, base.Padding):
@@ -266,6 +277,14 @@ def test_a_bare_name_is_a_tensor_only_where_the_kind_takes_one():
                    "    x -> grouped_query_attention(2, 2, 1, attention_bias=b)\n    dense(n)\n")
     assert reached.values["grouped_query_attention", "attention_bias"] == {"a tensor name"}
     assert reached.written["dense"] == {"units"}
+
+
+
+def test_a_call_argument_is_a_layer_or_a_block():
+    reached = Reached()
+    reached.record("block B(d):\n    dense(d)\n\nmodel M():\n    input x (4, 8)\n"
+                   "    moe(B(8), experts=2, top_k=1)\n    moe(dense(8), experts=2, top_k=1)\n")
+    assert reached.values["moe", "expert"] == {"a layer call such as lstm(16)", "a block call such as SwiGLU(d, ff)"}
 
 
 # ---- boundaries: the inputs where issue 16's planted bugs showed ------------------------------
