@@ -38,14 +38,7 @@ DRAWS_PER_CONVENTION = 60
 
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
 # each entry names the branch, so that its owner lists the generator (then removes the entry).
-# i12-layers (issue 12) has live tests for all of these; they need a DRAWN list in
-# tests/oracle/test_live_adaptive_pool.py, test_live_learned.py and test_live_attention_bias.py.
-PENDING: dict[str, str] = {
-    # Live-tested in files of their own, without a DRAWN list yet: moe against MixtralForCausalLM
-    # (test_live_moe.py), lora against PEFT (test_live_lora.py), buffer through the imported
-    # Hugging Face families (test_live_import_hf.py).
-    "buffer": "i14-import",
-}
+PENDING: dict[str, str] = {}
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
     # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
     # seq2seq); the recurrent generators need a second input to write it for every layer.

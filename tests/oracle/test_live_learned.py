@@ -1,7 +1,10 @@
-"""parameter(SHAPE) and the merges it feeds, against a PyTorch module (an nn.Parameter
-attribute) and a Keras layer (add_weight) written here, on hypothesis-drawn shapes:
-params, trainable, each weight's name and shape, and the output shape of a real forward pass."""
+"""parameter(SHAPE) and buffer(SHAPE), and the merges they feed, against a PyTorch module (an
+nn.Parameter attribute, or register_buffer) and a Keras layer (add_weight, or a constant: Keras has
+no buffers) written here, on hypothesis-drawn shapes: params, trainable, buffers, each weight's
+name and shape, and the output shape of a real forward pass."""
 from __future__ import annotations
+
+import math
 
 import pytest
 from hypothesis import given, strategies as st
@@ -30,21 +33,25 @@ def merges(draw):
                 trainable=draw(st.booleans()))
 
 
-def _source(c):
+def _source(c, layer="parameter"):
     merge_args = ", axis=" + str(c["axis"]) if c["axis"] else ""
     chain = (f"p -> {c['op']}(x{merge_args})" if c["param_first"] else f"x -> {c['op']}(p{merge_args})")
+    trainable = f", trainable={fmt(c['trainable'])}" if layer == "parameter" else ""
     return (f"model M():\n    input x {fmt(c['shape'])}\n"
-            f"    p = parameter({fmt(c['param'])}, name=\"token\", trainable={fmt(c['trainable'])})\n"
+            f"    p = {layer}({fmt(c['param'])}, name=\"token\"{trainable})\n"
             f"    {chain}\n")
 
 
-def _torch_module(c):
+def _torch_module(c, buffer=False):
     import torch
 
     class Token(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.token = torch.nn.Parameter(torch.zeros(c["param"]), requires_grad=c["trainable"])
+            if buffer:          # state that is not a parameter (rotary's inv_freq, BatchNorm's running mean)
+                self.register_buffer("token", torch.zeros(c["param"]))
+            else:
+                self.token = torch.nn.Parameter(torch.zeros(c["param"]), requires_grad=c["trainable"])
 
         def forward(self, x):
             p = self.token
@@ -57,12 +64,15 @@ def _torch_module(c):
     return Token()
 
 
-def _keras_layer(c):
+def _keras_layer(c, buffer=False):
     import keras
 
     class Token(keras.layers.Layer):
         def build(self, input_shape):
-            self.token = self.add_weight(shape=c["param"], name="token", trainable=c["trainable"])
+            if buffer:          # Keras has no buffers: a constant tensor, no weight
+                self.token = keras.ops.zeros(c["param"])
+            else:
+                self.token = self.add_weight(shape=c["param"], name="token", trainable=c["trainable"])
 
         def call(self, x):
             ops = keras.ops
@@ -86,7 +96,8 @@ def _check(c, convention, report):
 
 
 # what these generators draw, for tests/test_live_coverage.py
-DRAWN = [Drawn("parameter merges", lambda convention: merges(), lambda c, convention: _source(c))]
+DRAWN = [Drawn("parameter merges", lambda convention: merges(), lambda c, convention: _source(c)),
+         Drawn("buffer merges", lambda convention: merges(), lambda c, convention: _source(c, "buffer"))]
 
 
 @given(merges())
@@ -107,3 +118,27 @@ def test_vit_class_token_on_patches(convention):
               else keras_report(lambda: _keras_layer(c), [c["shape"]]))
     assert report.output_shape == (197, 768) and report.params == 768
     _check(c, convention, report)
+
+
+# ---- buffer(SHAPE): PyTorch's register_buffer, nothing in Keras ----------------------------------
+
+def _check_buffer(c, convention, report, buffers):
+    net = symparams.parse(_source(c, "buffer")).model(convention=convention)
+    assert (int(net.params), int(net.trainable)) == (report.params, report.trainable) == (0, 0)
+    row = next(r for r in net.layers if r.type == "buffer")
+    assert [(w.name, tuple(int(d) for d in w.shape)) for w in row.weights] == buffers
+    assert int(net.buffers) == sum(math.prod(shape) for _, shape in buffers)
+    assert tuple(int(d) for d in net.output_shape) == report.output_shape
+    assert int(net.macs) == 0
+
+
+@given(merges())
+def test_buffer_merges_match_torch(c):
+    module = _torch_module(c, buffer=True)
+    buffers = [(name, tuple(b.shape)) for name, b in module.named_buffers()]
+    _check_buffer(c, "torch", torch_report(lambda: _torch_module(c, buffer=True), [c["shape"]]), buffers)
+
+
+@given(merges())
+def test_buffer_merges_match_keras(c):
+    _check_buffer(c, "keras", keras_report(lambda: _keras_layer(c, buffer=True), [c["shape"]]), [])
