@@ -40,9 +40,6 @@ DRAWS_PER_CONVENTION = 60
 # each entry names the branch, so that its owner lists the generator (then removes the entry).
 PENDING: dict[str, str] = {}
 PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
-    # i12-lang: lstm's initial_state is drawn live in tests/oracle/test_live_control.py (Keras's
-    # seq2seq); the recurrent generators need a second input to write it for every layer.
-    **{(layer, "initial_state"): "i12-lang" for layer in ("lstm", "gru", "simple_rnn")},
     # s4-hf: qk_norm's weights are measured live by tests/oracle/test_live_import_hf.py (Qwen3 and
     # Qwen3-MoE, published and drawn configs, against transformers); no attention generator draws it yet.
     ("grouped_query_attention", "qk_norm"): "s4-hf",

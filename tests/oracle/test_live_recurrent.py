@@ -378,6 +378,77 @@ def test_torch_time_distributed(cfg):
     assert row.macs == counted_macs(lambda torch: run(holder["m"], [torch.zeros((1, *shape))]))
 
 
+# ---- initial_state: an encoder's final state starts a decoder (Keras's seq2seq, in both frameworks) ----
+
+@st.composite
+def encoder_decoder_configs(draw, convention):
+    torch = convention == "torch"
+    return dict(kind=draw(st.sampled_from(KINDS)), u=draw(units), ne=draw(widths), nd=draw(widths), te=draw(steps),
+                td=draw(steps), use_bias=draw(st.booleans()), num_layers=draw(st.integers(1, 2)) if torch else 1,
+                bidirectional=draw(st.booleans()) if torch else False)
+
+
+def encoder_decoder_program(c, convention) -> str:
+    """The encoder returns its states (h, c for lstm; h otherwise) and the decoder starts from them."""
+    states = ("h", "c") if c["kind"] == "lstm" else ("h",)
+    more = f", use_bias={lit(c['use_bias'])}"
+    if convention == "torch":
+        more += f", num_layers={c['num_layers']}, bidirectional={lit(c['bidirectional'])}"
+    start = f"({', '.join(states)})" if len(states) > 1 else states[0]
+    return (f"model M():\n    input enc ({c['te']}, {c['ne']})\n    input dec ({c['td']}, {c['nd']})\n"
+            f"    _, {', '.join(states)} = enc -> {c['kind']}({c['u']}, return_state=true{more})\n"
+            f"    dec -> {c['kind']}({c['u']}, return_sequences=true, initial_state={start}{more})\n")
+
+
+def torch_encoder_decoder(c):
+    import torch
+
+    def make(width):
+        return getattr(torch.nn, TORCH_CLASS[c["kind"]])(width, c["u"], num_layers=c["num_layers"],
+                                                         bidirectional=c["bidirectional"], bias=c["use_bias"],
+                                                         batch_first=True)
+
+    class EncoderDecoder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = make(c["ne"]), make(c["nd"])
+
+        def forward(self, enc, dec):
+            _, state = self.encoder(enc)
+            return self.decoder(dec, state)[0]       # PyTorch checks the state's shapes
+    return EncoderDecoder()
+
+
+def keras_encoder_decoder(c):
+    import keras
+
+    cls = getattr(keras.layers, KERAS_CLASS[c["kind"]])
+    enc, dec = keras.Input((c["te"], c["ne"])), keras.Input((c["td"], c["nd"]))
+    _, *states = cls(c["u"], use_bias=c["use_bias"], return_state=True)(enc)
+    out = cls(c["u"], use_bias=c["use_bias"], return_sequences=True)(dec, initial_state=states)
+    return keras.Model([enc, dec], out)
+
+
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+def test_initial_state_from_an_encoder(convention):
+    @given(c=encoder_decoder_configs(convention))
+    def run(c):
+        net = symparams.parse(encoder_decoder_program(c, convention)).model(convention=convention)
+        if convention == "keras":
+            model = keras_encoder_decoder(c)
+            assert int(net.params) == model.count_params()
+            assert tuple(int(n) for n in net.output_shape) == tuple(model.output.shape[1:])
+            return
+        module = torch_encoder_decoder(c)
+        assert int(net.params) == sum(p.numel() for p in module.parameters())
+        shapes = [(1, c["te"], c["ne"]), (1, c["td"], c["nd"])]
+        assert int(net.macs) == counted_macs(lambda torch: module(*[torch.zeros(s) for s in shapes]))
+        import torch
+        out = module(*[torch.zeros(s) for s in shapes])
+        assert tuple(int(n) for n in net.output_shape) == tuple(out.shape[1:])
+    run()
+
+
 # what these generators draw, for tests/test_live_coverage.py
 DRAWN = [
     Drawn("keras recurrent", lambda conv: keras_configs(),
@@ -394,4 +465,5 @@ DRAWN = [
           lambda c, conv: program(*keras_time_distributed(c)), ("keras",)),
     Drawn("torch time_distributed", lambda conv: time_distributed_configs(st.booleans()),
           lambda c, conv: program(*torch_time_distributed(c)), ("torch",)),
+    Drawn("encoder state into a decoder", encoder_decoder_configs, encoder_decoder_program),
 ]
