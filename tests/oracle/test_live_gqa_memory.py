@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import symparams
 from arch_source import Name, call, model_source
+from drawn import Drawn
 from symparams.compute import backward_macs
 from test_live_memory import BATCH, measure
 
@@ -52,6 +53,11 @@ def program(c) -> str:
     layer = call("grouped_query_attention", c["hd"], c["hq"], c["hkv"], use_bias=c["use_bias"], **tensors,
                  **({"trainable": False} if c["frozen"] else {}))
     return model_source(shapes(c), layer)
+
+
+# what this generator draws, for tests/test_live_coverage.py
+DRAWN = [Drawn("grouped_query_attention training (eager Llama)", lambda convention: gqa_configs(),
+               lambda c, convention: program(c), ("torch",))]
 
 
 def llama_attention(c):
