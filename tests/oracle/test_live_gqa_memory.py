@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
+
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -131,3 +133,70 @@ def test_grouped_query_attention_keeps_and_costs_what_llama_attention_does(c):
     assert m.kv_cache == cached * 4                  # fp32
     S = c["T"] if c["S"] is None else c["S"]
     assert m.kv_cache == 2 * S * c["hkv"] * c["hd"] * BATCH * 4
+
+
+# ---- end to end: examples/llama.arch, built from torch.nn and LlamaAttention, one training step ----
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples"
+
+
+def llama_modules(V, T, d, hq, hkv, ff, L):
+    """The modules the torch convention maps examples/llama.arch to: nn.Embedding, nn.RMSNorm,
+    LlamaAttention (eager, rotation taken out), the gated MLP's three Linears."""
+    import torch
+    from torch import nn
+    from transformers import LlamaConfig
+    from transformers.models.llama.modeling_llama import LlamaAttention
+
+    config = LlamaConfig(hidden_size=d, num_attention_heads=hq, num_key_value_heads=hkv, head_dim=d // hq,
+                         attention_bias=False, attn_implementation="eager")
+
+    class DecoderLayer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.input_layernorm, self.post_attention_layernorm = nn.RMSNorm(d), nn.RMSNorm(d)
+            self.self_attn = LlamaAttention(config, layer_idx=0)
+            self.gate_proj, self.up_proj = nn.Linear(d, ff, bias=False), nn.Linear(d, ff, bias=False)
+            self.down_proj = nn.Linear(ff, d, bias=False)
+
+        def forward(self, x):
+            no_rotation = (torch.ones(1), torch.zeros(1))
+            x = x + self.self_attn(self.input_layernorm(x), no_rotation, None)[0]
+            h = self.post_attention_layernorm(x)
+            return x + self.down_proj(nn.functional.silu(self.gate_proj(h)) * self.up_proj(h))
+
+    class Llama(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed_tokens = nn.Embedding(V, d)
+            self.layers = nn.Sequential(*[DecoderLayer() for _ in range(L)])
+            self.norm = nn.RMSNorm(d)
+
+        def forward(self, tokens):
+            return self.norm(self.layers(self.embed_tokens(tokens)))
+
+    return Llama()
+
+
+@pytest.mark.parametrize("hkv", [1, 2, 4])
+def test_llama_one_training_step_keeps_what_the_formula_says(hkv):
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers.models.llama import modeling_llama as llama
+
+    values = dict(V=11, T=5, d=8, hq=4, hkv=hkv, ff=6, L=2)
+    torch.manual_seed(0)
+    model = llama_modules(**values).train()
+    tokens = torch.randint(0, values["V"], (BATCH, values["T"]))
+    made = dict(module=model, shapes=[], batch_first=True, dtype="long", vocab=None,
+                call=lambda m, xs: m(tokens))
+    with mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
+        saved, backward = measure(made, False)
+    net = symparams.load(EXAMPLES / "llama.arch").model(convention="torch", values=values)
+    assert net.params == sum(p.numel() for p in model.parameters())
+    assert net.memory(dtype="fp32", batch=BATCH, device="cpu").activations == saved
+    assert 2 * BATCH * net.backward_macs == backward
+    with FlopCounterMode(display=False) as counter, torch.no_grad(), \
+            mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
+        model(tokens)
+    assert 2 * BATCH * net.macs == counter.get_total_flops()
