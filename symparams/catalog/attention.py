@@ -352,12 +352,7 @@ def _attention_saved(c, query, value, key, z: _AttentionSizes, dropout) -> tuple
     """What attention keeps for backward (PyTorch's multi_head_attention_forward, need_weights=True, and
     Korthikanti et al. 2022 section 4.1): its inputs, Q, K, V, the softmax output (and with dropout its
     mask and the dropped probabilities), the output projection's input. PyTorch also keeps the scaled Q."""
-    read = tensor_inputs(c)
-    inputs = [Saved(z.query, source="input", for_weights=True)]     # the projections' inputs
-    if value is not query:
-        inputs.append(Saved(z.value, source="input", input=read.index(value), for_weights=True))
-    if key is not value:
-        inputs.append(Saved(z.key, source="input", input=read.index(key), for_weights=True))
+    inputs = _projection_inputs(c, (query, value, key), (z.query, z.value, z.key))
     scores = z.heads * z.T * z.S
     dropped = as_expr(dropout) != 0
     # PyTorch's self-attention projects Q, K and V into one tensor: its Q part stays kept with K and V.
@@ -369,6 +364,18 @@ def _attention_saved(c, query, value, key, z: _AttentionSizes, dropout) -> tuple
             Saved(scores, core=True),                                   # softmax output
             *((Saved(scores, "mask", core=True), Saved(scores, core=True)) if dropped else ()),
             Saved(z.T * z.v, for_weights=True))                         # the output projection's input
+
+
+def _projection_inputs(c, tensors, elements) -> list:
+    """The projections' inputs, kept for their weight gradients: the query, and the value and the
+    key when they are other tensors. elements: the (query, value, key) sizes."""
+    (query, value, key), read = tensors, tensor_inputs(c)
+    inputs = [Saved(elements[0], source="input", for_weights=True)]
+    if value is not query:
+        inputs.append(Saved(elements[1], source="input", input=read.index(value), for_weights=True))
+    if key is not value:
+        inputs.append(Saved(elements[2], source="input", input=read.index(key), for_weights=True))
+    return inputs
 
 
 def _attention_backward(z: _AttentionSizes) -> tuple:
@@ -522,13 +529,7 @@ def _gqa_saved(c, lengths, widths, heads) -> tuple:
     matmul copies the transposed Q and K), the softmax output and the output projection's input; the
     scaling multiplies the scores by a number and keeps nothing. megatron: K and V at hkv heads."""
     (T, S), (d, dk, dv), (hq, hkv, hd) = lengths, widths, heads
-    query, value, key = _tensors(c)
-    read = tensor_inputs(c)
-    inputs = [Saved(T * d, source="input", for_weights=True)]
-    if value is not query:
-        inputs.append(Saved(S * dv, source="input", input=read.index(value), for_weights=True))
-    if key is not value:
-        inputs.append(Saved(S * dk, source="input", input=read.index(key), for_weights=True))
+    inputs = _projection_inputs(c, _tensors(c), (T * d, S * dv, S * dk))
     return (*inputs, Saved(T * hq * hd),
             *(Saved(S * hq * hd, accountings=("torch",)),) * 2,           # K and V repeated to hq heads
             *(Saved(S * hkv * hd, accountings=("megatron",)),) * 2,       # K and V as projected
