@@ -4,8 +4,8 @@ convention names: Hugging Face's LlamaAttention in eager mode (docs/MEMORY.md).
 torch.nn has no grouped-query attention module. The torch convention's weights are LlamaAttention's
 q/k/v/o_proj Linears; its core is transformers' eager_attention_forward: the key/value heads repeated
 per query group (repeat_kv), scores, softmax, weighted sum. Self-attention runs LlamaAttention itself;
-cross-attention (value=, key=), which LlamaAttention does not take, runs the same four Linears and the
-same eager_attention_forward. Rotary position embeddings are taken out (apply_rotary_pos_emb returns
+cross-attention (value=, key=, each of its own width), which LlamaAttention does not take, runs
+its four Linears (k_proj and v_proj resized) and the same eager_attention_forward. Rotary position embeddings are taken out (apply_rotary_pos_emb returns
 q and k unchanged): they are no part of the layer (they have no parameters, and the language has no
 rotary layer whose memory they would be).
 
@@ -41,13 +41,14 @@ def gqa_configs(draw):
     return dict(hkv=hkv, hq=hkv * groups, hd=draw(st.integers(1, 4)), d=hkv * groups * draw(st.integers(1, 3)),
                 T=draw(st.integers(1, 5)), S=draw(st.none() | st.integers(1, 5)),      # None: self-attention
                 dk=draw(st.none() | st.integers(1, 5)),          # a key tensor of its own width (cross only)
+                dv=draw(st.integers(1, 5)),                      # the value's width (cross only)
                 use_bias=draw(st.booleans()), frozen=draw(st.booleans()), input_gradients=draw(st.booleans()))
 
 
 def shapes(c) -> list:
     if c["S"] is None:
         return [(c["T"], c["d"])]
-    return [(c["T"], c["d"]), (c["S"], c["d"])] + ([(c["S"], c["dk"])] if c["dk"] is not None else [])
+    return [(c["T"], c["d"]), (c["S"], c["dv"])] + ([(c["S"], c["dk"])] if c["dk"] is not None else [])
 
 
 def program(c) -> str:
@@ -71,8 +72,9 @@ def llama_attention(c):
     config = LlamaConfig(hidden_size=c["d"], num_attention_heads=c["hq"], num_key_value_heads=c["hkv"],
                          head_dim=c["hd"], attention_bias=c["use_bias"], attn_implementation="eager")
     module = llama.LlamaAttention(config, layer_idx=0)
-    if c["S"] is not None and c["dk"] is not None:      # the key's own width (LlamaAttention's is d)
-        module.k_proj = torch.nn.Linear(c["dk"], c["hkv"] * c["hd"], bias=c["use_bias"])
+    if c["S"] is not None:          # the value's and the key's own widths (LlamaAttention's are d)
+        module.v_proj = torch.nn.Linear(c["dv"], c["hkv"] * c["hd"], bias=c["use_bias"])
+        module.k_proj = torch.nn.Linear(c["dk"] or c["dv"], c["hkv"] * c["hd"], bias=c["use_bias"])
     module.requires_grad_(not c["frozen"])
 
     def heads(t):
