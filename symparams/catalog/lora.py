@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import sympy
 
+from ..results_types import Saved
 from .base import LAYER, NUMBER, REQUIRED, SIZE, Built, Kind, K, Optional, P, prod, w
 from .core import layer
 
@@ -58,16 +59,36 @@ def lora(c):
     if c.a.targets is not None and kind not in ATTENTION:
         c.fail(f"targets= picks projections of an attention layer, not of {kind}", "targets")
     built, inner = c.apply_spec(spec, c.x)
+    training = {}
     if kind == "dense":
         weights, extra = _dense(c, built, r)
+        training = _adapted(c, built, prod(c.shape[:-1]), r, r * c.features, r * built.shape[-1], conv=False)
     elif kind in CONVS:
         weights, extra = _conv(c, inner, built, r)
+        filters, spatial = _conv_output(c, built)
+        training = _adapted(c, built, prod(spatial), r, r * c.channels * prod(inner.a.kernel_size), filters * r,
+                            conv=True)
     elif kind in ATTENTION:
         weights, extra = _attention(c, inner, built, r, c.a.targets or ("q", "v"))
     else:
         c.fail(f"adapts dense, conv1d/2d/3d, multi_head_attention and grouped_query_attention, not {kind}",
                "layer")
-    return Built(built.shape, weights, built.macs + extra, layout=built.layout)
+    return Built(built.shape, weights, built.macs + extra, layout=built.layout, **training)
+
+
+def _adapted(c, built, positions, r, a_macs, b_macs, conv) -> dict:
+    """Training fields of a frozen layer with an adapter on its input (PEFT's LoRA on a Linear or a
+    convolution): the base keeps what it keeps without a weight gradient (a convolution keeps its input
+    all the same); the adapter keeps its input for A's weight gradient and A's output (r per position)
+    for B's. Backward: A's input gradient joins the layer's; A's and B's weight gradients; B's input
+    gradient, which A's weight gradient needs, inside. a_macs, b_macs: A's and B's products per position."""
+    base_saved = built.saved if built.saved is not None else (Saved(prod(c.shape), source="input", for_weights=True),)
+    base = built.backward or (built.macs, 0, 0)
+    kept = (*(s for s in base_saved if not s.for_weights),
+            Saved(prod(c.shape), source="input", for_weights=not conv),
+            Saved(positions * r, for_weights=not conv))
+    return dict(saved=kept, backward=(base[0] + positions * a_macs, positions * (a_macs + b_macs),
+                                      base[2] + positions * b_macs))
 
 
 def _frozen(c, wt, prefix=""):
@@ -90,12 +111,17 @@ def _conv(c, inner, built, r):
     if inner.a.groups != 1:
         c.fail(f"adapts a convolution with groups=1, found groups={inner.a.groups}", "layer")
     kernel, cin = inner.a.kernel_size, c.channels
-    shape = built.shape
-    f, spatial = (shape[0], shape[1:]) if c.channels_first else (shape[-1], shape[:-1])
+    f, spatial = _conv_output(c, built)
     adapters = c.pick(keras=lambda: [w("lora_kernel_a", (*kernel, cin, r)), w("lora_kernel_b", (r, f))],
                       torch=lambda: [w(TORCH_A, (r, cin, *kernel)), w(TORCH_B, (f, r, *(1 for _ in kernel)))])
     macs = prod(spatial) * (r * cin * prod(kernel) + f * r)
     return [*(_frozen(c, wt) for wt in built.weights), *adapters], macs
+
+
+def _conv_output(c, built):
+    """(filters, output positions' axes) of the wrapped convolution."""
+    shape = built.shape
+    return (shape[0], shape[1:]) if c.channels_first else (shape[-1], shape[:-1])
 
 
 def _attention(c, inner, built, r, targets):

@@ -429,10 +429,10 @@ def test_bert_one_training_step_keeps_what_the_formula_says():
     assert 2 * BATCH * net.backward_macs == counter.get_total_flops()
 
 
-# ---- known gaps (docs/MEMORY.md): moe and lora follow the default rule, which PyTorch contradicts ----
-# strict xfail: the day the rules are written these pass, and the marks must go.
+# ---- known gap (docs/MEMORY.md): moe follows the default rule, which PyTorch contradicts ----
+# strict xfail: the day the rule is written these pass, and the marks must go.
 
-GAP = "issue 13: moe's and lora's training rules are the default rule (docs/MEMORY.md, known gaps)"
+GAP = "issue 13: moe's training rule is the default rule (docs/MEMORY.md, known gaps)"
 
 
 @pytest.mark.xfail(strict=True, reason=GAP)
@@ -450,26 +450,48 @@ def test_moe_keeps_and_costs_what_a_torch_mixture_does(expert):
     assert (m.activations, 2 * BATCH * backward_macs(net)) == (saved, flops)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
-def test_lora_on_a_dense_keeps_and_costs_what_peft_does():
-    """PEFT's LoRA (r = 2) on Linear(6, 5), input (4, 6): it keeps the input and A's output, 4 x (6 + 2)
-    per example (384 bytes for 3 examples in fp32; the default rule says 288), and its backward is A's and
-    B's weight gradients and B's input gradient, 4 x 2 x (6 + 5 + 5) MACs (768 FLOPs; the rule says 1,248)."""
+# ---- lora on a dense or a convolution, against PEFT ----------------------------------------------
+
+@st.composite
+def lora_case(draw):
+    """PEFT's LoRA on nn.Linear or nn.Conv1d/2d (no padding: PEFT's A is a convolution like the base)."""
+    r, bias, dense = draw(st.integers(1, 3)), draw(st.booleans()), draw(st.booleans())
+    if dense:
+        d, u, T = (draw(st.integers(1, 5)) for _ in range(3))
+        return [(T, d)], f"lora(dense({u}, use_bias={'true' if bias else 'false'}), {r})", \
+            lambda: nn().Linear(d, u, bias=bias), r
+    rank, cin, f, k, s = draw(st.integers(1, 2)), *(draw(st.integers(1, 3)) for _ in range(4))
+    length = draw(st.integers(k, k + 3))
+    conv = getattr(nn(), f"Conv{rank}d")
+    return [(cin, *[length] * rank)], \
+        f"lora(conv{rank}d({f}, {k}, strides={s}, use_bias={'true' if bias else 'false'}), {r})", \
+        lambda: conv(cin, f, k, stride=s, bias=bias), r
+
+
+@given(case=lora_case(), input_gradients=st.booleans())
+def test_lora_keeps_and_costs_what_peft_does(case, input_gradients):
+    """The base frozen: it keeps nothing for a weight gradient (a convolution keeps its input all the
+    same); A keeps its input, B keeps A's output; backward: A's and B's weight gradients, B's input
+    gradient, and with input gradients the base's and A's."""
     import torch
     from peft import LoraConfig, get_peft_model
+    shapes, layer, make, r = case
 
-    class Dense(torch.nn.Module):
+    class Wrapped(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.proj = torch.nn.Linear(6, 5)
+            self.layer = make()
 
         def forward(self, x):
-            return self.proj(x)
+            return self.layer(x)
 
-    made = dict(module=get_peft_model(Dense(), LoraConfig(r=2, target_modules=["proj"])), shapes=[(4, 6)],
-                batch_first=True, dtype="float", vocab=None, call=lambda m, xs: m(xs[0]))
-    saved, flops = measure(made, False)
-    assert (saved, flops) == (BATCH * 4 * 4 * (6 + 2), 2 * BATCH * 4 * 2 * (6 + 5 + 5))
-    net = symparams.parse("model M():\n    input (4, 6)\n    lora(dense(5), 2)\n").model(convention="torch")
-    m = net.memory(dtype="fp32", batch=BATCH, device="cpu")
-    assert (m.activations, 2 * BATCH * backward_macs(net)) == (saved, flops)
+    source = model_source(shapes, layer)
+    note(source)
+    module = get_peft_model(Wrapped(), LoraConfig(r=r, target_modules=["layer"]))
+    made = dict(module=module, shapes=shapes, batch_first=True, dtype="float", vocab=None, call=lambda m, xs: m(xs[0]))
+    saved, flops = measure(made, input_gradients)
+    layout = "layout channels_first\n" if "conv" in layer else ""
+    net = symparams.parse(layout + source).model(convention="torch")
+    assert net.trainable == sum(p.numel() for p in module.parameters() if p.requires_grad)
+    m = net.memory(dtype="fp32", batch=BATCH, device="cpu", input_gradients=input_gradients)
+    assert (m.activations, 2 * BATCH * backward_macs(net, input_gradients)) == (saved, flops)
