@@ -78,14 +78,17 @@ def lora(c):
 
 def _adapted(c, built, positions, r, a_macs, b_macs, conv) -> dict:
     """Training fields of a frozen layer with an adapter on its input (PEFT's LoRA on a Linear or a
-    convolution): the base keeps what it keeps without a weight gradient (a convolution keeps its input
-    all the same); the adapter keeps its input for A's weight gradient and A's output (r per position)
-    for B's. Backward: A's input gradient joins the layer's; A's and B's weight gradients; B's input
-    gradient, which A's weight gradient needs, inside. a_macs, b_macs: A's and B's products per position."""
+    convolution). The frozen base is recorded only when its input needs a gradient, and then keeps what
+    it keeps but for its weight gradient (a convolution keeps its input all the same). A keeps what a
+    Linear keeps for its weight gradient (the input), or, a convolution of the base's geometry, what the
+    base keeps (the input, or its padded copy); B keeps A's output (r per position). Backward: A's input
+    gradient joins the layer's; A's and B's weight gradients; B's input gradient, which A's weight
+    gradient needs, inside. a_macs, b_macs: A's and B's products per position."""
     base_saved = built.saved if built.saved is not None else (Saved(prod(c.shape), source="input", for_weights=True),)
     base = built.backward or (built.macs, 0, 0)
-    kept = (*(s for s in base_saved if not s.for_weights),
-            Saved(prod(c.shape), source="input", for_weights=not conv),
+    unfrozen = [s for s in base_saved if not s.for_weights]
+    a_keeps = unfrozen if conv else [Saved(prod(c.shape), source="input", for_weights=True)]
+    kept = (*(replace(s, for_input=True) for s in unfrozen), *a_keeps,
             Saved(positions * r, for_weights=not conv))
     return dict(saved=kept, backward=(base[0] + positions * a_macs, positions * (a_macs + b_macs),
                                       base[2] + positions * b_macs))

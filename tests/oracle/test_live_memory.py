@@ -454,18 +454,20 @@ def test_moe_keeps_and_costs_what_a_torch_mixture_does(expert):
 
 @st.composite
 def lora_case(draw):
-    """PEFT's LoRA on nn.Linear or nn.Conv1d/2d (no padding: PEFT's A is a convolution like the base)."""
+    """PEFT's LoRA on nn.Linear or nn.Conv1d/2d (valid, or same with stride 1; an even kernel pads a copy)."""
     r, bias, dense = draw(st.integers(1, 3)), draw(st.booleans()), draw(st.booleans())
     if dense:
         d, u, T = (draw(st.integers(1, 5)) for _ in range(3))
         return [(T, d)], f"lora(dense({u}, use_bias={'true' if bias else 'false'}), {r})", \
             lambda: nn().Linear(d, u, bias=bias), r
     rank, cin, f, k, s = draw(st.integers(1, 2)), *(draw(st.integers(1, 3)) for _ in range(4))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    s = 1 if padding == "same" else s
     length = draw(st.integers(k, k + 3))
     conv = getattr(nn(), f"Conv{rank}d")
-    return [(cin, *[length] * rank)], \
-        f"lora(conv{rank}d({f}, {k}, strides={s}, use_bias={'true' if bias else 'false'}), {r})", \
-        lambda: conv(cin, f, k, stride=s, bias=bias), r
+    words = f"strides={s}, padding=\"{padding}\", use_bias={'true' if bias else 'false'}"
+    return [(cin, *[length] * rank)], f"lora(conv{rank}d({f}, {k}, {words}), {r})", \
+        lambda: conv(cin, f, k, stride=s, padding=padding, bias=bias), r
 
 
 @given(case=lora_case(), input_gradients=st.booleans())
