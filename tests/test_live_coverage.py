@@ -38,11 +38,7 @@ DRAWS_PER_CONVENTION = 60
 # Layers and arguments that landed on main from another branch without a generator in DRAWN:
 # each entry names the branch, so that its owner lists the generator (then removes the entry).
 PENDING: dict[str, str] = {}
-PENDING_ARGUMENTS: dict[tuple[str, str], str] = {
-    # s4-hf: qk_norm's weights are measured live by tests/oracle/test_live_import_hf.py (Qwen3 and
-    # Qwen3-MoE, published and drawn configs, against transformers); no attention generator draws it yet.
-    ("grouped_query_attention", "qk_norm"): "s4-hf",
-}
+PENDING_ARGUMENTS: dict[tuple[str, str], str] = {}
 
 
 # ---- drawing -------------------------------------------------------------------------

@@ -9,6 +9,8 @@ its four Linears (k_proj and v_proj resized) and the same eager_attention_forwar
 q and k unchanged): they are no part of the layer (they have no parameters, and the language has no
 rotary layer whose memory they would be).
 
+With qk_norm=true the module is Qwen3Attention (Llama's with an RMSNorm over each query and key head).
+
 Compared over hypothesis-drawn heads, key/value heads dividing them, head sizes, lengths, widths,
 biases, frozen weights and input gradients, with a batch of 3 in fp32 on CPU:
 - the parameter count;
@@ -42,7 +44,8 @@ def gqa_configs(draw):
                 T=draw(st.integers(1, 5)), S=draw(st.none() | st.integers(1, 5)),      # None: self-attention
                 dk=draw(st.none() | st.integers(1, 5)),          # a key tensor of its own width (cross only)
                 dv=draw(st.integers(1, 5)),                      # the value's width (cross only)
-                use_bias=draw(st.booleans()), frozen=draw(st.booleans()), input_gradients=draw(st.booleans()))
+                use_bias=draw(st.booleans()), qk_norm=draw(st.booleans()),             # qk_norm: Qwen3's
+                frozen=draw(st.booleans()), input_gradients=draw(st.booleans()))
 
 
 def shapes(c) -> list:
@@ -54,7 +57,7 @@ def shapes(c) -> list:
 def program(c) -> str:
     tensors = {} if c["S"] is None else {"value": Name("x1"), **({"key": Name("x2")} if c["dk"] else {})}
     layer = call("grouped_query_attention", c["hd"], c["hq"], c["hkv"], use_bias=c["use_bias"], **tensors,
-                 **({"trainable": False} if c["frozen"] else {}))
+                 **({"qk_norm": True} if c["qk_norm"] else {}), **({"trainable": False} if c["frozen"] else {}))
     return model_source(shapes(c), layer)
 
 
@@ -64,21 +67,26 @@ DRAWN = [Drawn("grouped_query_attention training (eager Llama)", lambda conventi
 
 
 def llama_attention(c):
-    """LlamaAttention (eager) for self-attention; its four Linears and eager core for cross-attention."""
+    """LlamaAttention (eager; Qwen3Attention with qk_norm: per-head RMSNorms on q and k) for
+    self-attention; its Linears, norms and eager core for cross-attention."""
     import torch
-    from transformers import LlamaConfig
+    from transformers import LlamaConfig, Qwen3Config
     from transformers.models.llama import modeling_llama as llama
+    from transformers.models.qwen3 import modeling_qwen3 as qwen3
 
-    config = LlamaConfig(hidden_size=c["d"], num_attention_heads=c["hq"], num_key_value_heads=c["hkv"],
-                         head_dim=c["hd"], attention_bias=c["use_bias"], attn_implementation="eager")
-    module = llama.LlamaAttention(config, layer_idx=0)
+    config_class, module_class = (Qwen3Config, qwen3.Qwen3Attention) if c["qk_norm"] else \
+        (LlamaConfig, llama.LlamaAttention)
+    config = config_class(hidden_size=c["d"], num_attention_heads=c["hq"], num_key_value_heads=c["hkv"],
+                          head_dim=c["hd"], attention_bias=c["use_bias"], attn_implementation="eager")
+    module = module_class(config, layer_idx=0)
     if c["S"] is not None:          # the value's and the key's own widths (LlamaAttention's are d)
         module.v_proj = torch.nn.Linear(c["dv"], c["hkv"] * c["hd"], bias=c["use_bias"])
         module.k_proj = torch.nn.Linear(c["dk"] or c["dv"], c["hkv"] * c["hd"], bias=c["use_bias"])
     module.requires_grad_(not c["frozen"])
 
-    def heads(t):
-        return t.view(*t.shape[:-1], -1, c["hd"]).transpose(1, 2)
+    def heads(t, norm=None):
+        t = t.view(*t.shape[:-1], -1, c["hd"])
+        return (t if norm is None else norm(t)).transpose(1, 2)
 
     def run(m, xs):
         if c["S"] is None:
@@ -86,7 +94,8 @@ def llama_attention(c):
             return m(hidden_states=xs[0], position_embeddings=no_rotation, attention_mask=None)[0]
         value = xs[1]
         key = xs[2] if len(xs) > 2 else value
-        out, _ = llama.eager_attention_forward(m, heads(m.q_proj(xs[0])), heads(m.k_proj(key)),
+        q_norm, k_norm = (m.q_norm, m.k_norm) if c["qk_norm"] else (None, None)
+        out, _ = llama.eager_attention_forward(m, heads(m.q_proj(xs[0]), q_norm), heads(m.k_proj(key), k_norm),
                                                heads(m.v_proj(value)), None, scaling=m.scaling)
         return m.o_proj(out.reshape(*xs[0].shape[:-1], -1))
 
@@ -120,11 +129,13 @@ def forward_flops(made) -> int:
 @given(c=gqa_configs())
 def test_grouped_query_attention_keeps_and_costs_what_llama_attention_does(c):
     from transformers.models.llama import modeling_llama as llama
+    from transformers.models.qwen3 import modeling_qwen3 as qwen3
     source = program(c)
     note(source)
     module, run = llama_attention(c)
     made = dict(module=module, shapes=shapes(c), batch_first=True, dtype="float", vocab=None, call=run)
-    with mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
+    with mock.patch.object(llama, "apply_rotary_pos_emb", unrotated), \
+            mock.patch.object(qwen3, "apply_rotary_pos_emb", unrotated):
         saved, backward = measure(made, c["input_gradients"])
         forward, cached = forward_flops(made), kv_cache_elements(module, made)
     net = symparams.parse(source).model(convention="torch")
