@@ -2,7 +2,8 @@
 
 A file weight's name is its layer's name, then the weight's (`self_attn.q_proj.weight`); a live
 name matches it when, both with their numeric parts (layer indices) removed, the live name ends
-with the file's at a dot. Each file name pairs with its live names in index order, unless more
+with the file's at a dot. Each file name pairs with its live names in index order (other name
+parts in the order the live model shows them), unless more
 live weights carry it than the file has (then it is too generic to say anything). What is left
 over on both sides is paired in order where the shapes agree: the names differ, the structure
 does not."""
@@ -83,7 +84,8 @@ def match(file: list, live: list) -> list:
         wanted[_split(entry.name)[0]] = wanted.get(_split(entry.name)[0], 0) + 1
     # A name more live weights end with than the file has (a generic `dense.weight`) says nothing:
     # those are paired by shape with the leftovers instead.
-    queues = {k: [e for _, e in sorted(v, key=lambda item: item[0])] for k, v in by_key.items()
+    order = _tree_order(live)
+    queues = {k: sorted((e for _, e in v), key=lambda e: order[id(e)]) for k, v in by_key.items()
               if k and len(v) <= wanted[k]}
     pairs, left_file = [], []
     for entry in file:
@@ -96,6 +98,22 @@ def match(file: list, live: list) -> list:
     claimed = {id(p.live) for p in pairs}
     by_order, extra, missing = _by_order(left_file, [e for e in live if id(e) not in claimed])
     return _in_file_order(file, pairs + by_order + extra) + missing
+
+
+def _tree_order(live) -> dict:
+    """{id(entry): sort key}: layer indices in numeric order, and other name parts in the order the
+    live model first shows them, so `layers.0` comes before `layers.1` and `layer1.2.conv1` before
+    `layer2.0.conv1` (the file's order of block calls), whichever order the list has."""
+    first: dict = {}
+    keys = {}
+    for entry in live:
+        parts = entry.name.replace("/", ".").split(".")
+        key = []
+        for i, part in enumerate(parts):
+            first.setdefault(tuple(parts[:i + 1]), len(first))
+            key.append(int(part) if _INDEX.match(part) else first[tuple(parts[:i + 1])])
+        keys[id(entry)] = tuple(key)
+    return keys
 
 
 def _by_order(left_file, left_live):

@@ -61,3 +61,17 @@ def test_statuses_and_first_divergence():
 def test_totals_keep_buffers_apart():
     entries = [live("w", (3, 4)), live("frozen", (2,), "frozen"), live("running_mean", (5,), "buffer")]
     assert totals(entries) == {"params": 14, "trainable": 12, "buffers": 5}
+
+
+def test_block_calls_pair_stage_by_stage_in_the_live_models_order():
+    """A folded ResNet names each Bottleneck call's conv `conv1`: the calls pair with the stem's
+    conv1, then layer1.0, layer1.1, layer2.0 (index 0 again) in the order the live model shows the
+    stages, not by index alone, which would put layer2.0 before layer1.1."""
+    file = [file_("conv1.weight", (64, 3, 7, 7)), file_("conv1.weight", (64, 64, 1, 1), 0),
+            file_("conv1.weight", (64, 256, 1, 1), 1), file_("conv1.weight", (128, 256, 1, 1), 0)]
+    got = match(file, [live("conv1.weight", (64, 3, 7, 7)), live("layer1.0.conv1.weight", (64, 64, 1, 1)),
+                       live("layer1.1.conv1.weight", (64, 256, 1, 1)), live("layer2.0.conv1.weight", (128, 256, 1, 1))])
+    assert statuses(got) == [("matched", "conv1.weight", "conv1.weight"),
+                             ("matched", "conv1.weight", "layer1.0.conv1.weight"),
+                             ("matched", "conv1.weight", "layer1.1.conv1.weight"),
+                             ("matched", "conv1.weight", "layer2.0.conv1.weight")]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
+import sys
 
 from .common import UsageError
 
@@ -19,6 +21,9 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", metavar="FILE.arch", help="write the file here (default: print it)")
     parser.add_argument("--input", metavar="SHAPE", help="torch: the input shape without the batch, e.g. 3,224,224")
     parser.add_argument("--kwargs", metavar="JSON", help="torch: keyword arguments for the callable (JSON)")
+    parser.add_argument("--symbolize", action="store_true",
+                        help="torch: lift literal widths, depths and width ratios into model parameters "
+                             "whose defaults are the literals")
 
 
 def run(args):
@@ -65,10 +70,24 @@ def _torch(args):
         raise UsageError(f"{args.file} returned {type(module).__name__}, not a torch.nn.Module")
     name = re.sub(r"\W", "_", args.file.rpartition(":")[2]) or "Imported"
     try:
-        text, unmapped = import_module(module, shape, name)
+        text, unmapped = import_module(module, shape, name, symbolize=args.symbolize)
     except Exception as err:      # torch.fx raises many kinds of errors on untraceable code
-        raise UsageError(f"{args.file}: torch.fx cannot trace it ({type(err).__name__}: {err})") from None
+        text, unmapped = _exported(args.file, module, shape, name, args.symbolize, _first_line(err))
     return text, 1 if unmapped else 0
+
+
+def _first_line(err) -> str:
+    return f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+
+
+def _exported(target, module, shape, name, symbolize, why):
+    """The torch.export walk, for a module torch.fx cannot trace (why says what stopped it)."""
+    from ..importers.torch_export import import_exported
+    try:
+        return import_exported(module, shape, name, symbolize, why)
+    except Exception as err:      # torch.export too raises many kinds of errors
+        raise UsageError(f"{target}: torch.fx cannot trace it ({why}), nor torch.export "
+                         f"({_first_line(err)})") from None
 
 
 def kwargs_from(text):
@@ -87,6 +106,10 @@ def callable_from(target):
     module_name, _, attr = target.rpartition(":")
     if not module_name or not attr:
         raise UsageError(f"{target!r}: expected PACKAGE.MODULE:CALLABLE")
+    # As `python -m` would: PACKAGE.MODULE may be a file of the current directory (a console
+    # script's path holds only its own folder).
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
