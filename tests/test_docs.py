@@ -74,8 +74,15 @@ def normalized(lines) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
+def skip_without_the_extras(block):
+    """`import torch` and `check --against torch:` need torch (the `torch` extra)."""
+    if ("import torch " in block or "--against torch:" in block) and not _has("torch"):
+        pytest.skip("`symparams import torch` walks a live module: the torch extra is not installed")
+
+
 @pytest.mark.parametrize("block", blocks("console"))
 def test_console_examples_print_what_the_docs_show(block, monkeypatch):
+    skip_without_the_extras(block)
     monkeypatch.chdir(ROOT)
     for command, expected in sessions(block):
         code, out, err = run(command)
@@ -88,6 +95,7 @@ def test_shell_examples_run(block, monkeypatch, tmp_path):
     # From a scratch folder that sees the examples, so files the commands write (plots) land there.
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
+    skip_without_the_extras(block)
     commands = [line for line in block.splitlines() if line.startswith("symparams ")]
     if any(c.startswith("symparams check ") for c in commands) and not _has("torch", "transformers"):
         pytest.skip("`symparams check` builds the live model: the oracle extra (torch, transformers) is not installed")
