@@ -27,6 +27,9 @@ def add_arguments(parser):
 
 
 def run(args):
+    if args.source == "hf" and (args.symbolize or args.input or args.kwargs):
+        raise UsageError("import hf: --input, --kwargs and --symbolize are for import torch (a config's "
+                         "sizes are already symbols)")
     text, status = _torch(args) if args.source == "torch" else (_hf(args), 0)
     if args.output:
         try:

@@ -64,6 +64,8 @@ def test_usage_errors(capsys):
     assert "--input 3,224,224" in capsys.readouterr().err
     assert main(["import", "torch", "check_models:nothing", "--input", "4"]) == 2
     assert "check_models has no callable nothing" in capsys.readouterr().err
+    assert main(["import", "hf", "config.json", "--symbolize"]) == 2
+    assert "--symbolize are for import torch" in capsys.readouterr().err
 
 
 def test_resnet50_symbolized_formula_substitutes_to_torchs_count(tmp_path, capsys):
@@ -185,3 +187,16 @@ def test_vit_symbolized_is_linear_in_depth_and_keeps_the_position_table_rows(tmp
     net = symparams.load(str(arch)).model(convention="torch")
     deeper = sum(p.numel() for p in import_models.vit(depth=24).parameters())
     assert net.subs(w1=768, w2=1000, n1=24, e1=4).params == deeper
+
+
+def test_gpt2_symbolized_is_the_textbook_formula(tmp_path, capsys):
+    """L*(12*d**2 + 13*d) + V*d + T*d + 2*d (per block: 4d^2 + 4d attention, 8d^2 + 5d MLP, 4d
+    norms; two tables and ln_f), here with the MLP ratio e1 left as a symbol until it is 4."""
+    import sympy
+
+    status, arch = _import(tmp_path, capsys, "import_models:gpt2", "1024", "--symbolize")
+    assert status == 0
+    assert "model gpt2(w1=50257, w2=768, w3=1024, n1=12, e1=4):" in arch.read_text().splitlines()
+    params = symparams.load(str(arch)).model(convention="torch").params
+    V, d, T, L, e = (next(s for s in params.free_symbols if s.name == n) for n in ("w1", "w2", "w3", "n1", "e1"))
+    assert sympy.expand(params.subs(e, 4) - (L * (12 * d**2 + 13 * d) + V * d + T * d + 2 * d)) == 0
