@@ -23,6 +23,8 @@ ROUNDINGS = (sympy.floor, sympy.ceiling)
 def decide_equal(a, b) -> bool | None:
     """True when a = b for every value of the symbols, False when a != b for every value,
     None while it depends on the values (a rule to keep until numbers are known)."""
+    if a is b or a == b:
+        return True     # the same expression (a residual block's two branches): nothing to rewrite
     difference = canonical(a) - canonical(b)
     if difference == 0:
         return True

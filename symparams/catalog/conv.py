@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import sympy
 
@@ -44,9 +45,41 @@ def floor_of(numerator, stride):
     return floor_div(rest + r, stride) + q
 
 
+def _whole_numbers(*values) -> tuple[int, ...] | None:
+    """The values as Python ints when every one is a whole number, else None."""
+    numbers = []
+    for value in values:
+        if isinstance(value, int) or (isinstance(value, sympy.Basic) and value.is_Integer):
+            numbers.append(int(value))
+        else:
+            return None
+    return tuple(numbers)
+
+
+def _numbers(length, kernel, stride, dilation, padding):
+    """(length, kernel, stride, dilation, before, after) as ints when all are whole numbers (a
+    model with numeric sizes): the lengths then take integer arithmetic, not SymPy's floor."""
+    before_after = (0, 0) if padding in ("valid", "same", "causal") else padding
+    numbers = _whole_numbers(length, kernel, stride, dilation, *before_after)
+    return numbers if numbers and numbers[2] > 0 else None
+
+
 def output_length(length, kernel, stride, dilation, padding):
     """Keras's and PyTorch's output length of a convolution along one axis.
     padding: "valid" | "same" | "causal" | (before, after)."""
+    numbers = _numbers(length, kernel, stride, dilation, padding)
+    if numbers:
+        n, k, s, d, before, after = numbers
+        if padding in ("same", "causal"):
+            return sympy.Integer(-(-n // s))                                 # ceil(L/s)
+        return sympy.Integer((n + before + after - d * (k - 1) - 1) // s + 1)
+    return _symbolic_output_length(length, kernel, stride, dilation, padding)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _symbolic_output_length(length, kernel, stride, dilation, padding):
+    """A network repeats a few geometries many times (ResNet-50: 108 axes, 26 distinct), and
+    each costs SymPy floors: computed once per distinct argument list."""
     span = dilation * (kernel - 1) + 1
     if padding == "same" or padding == "causal":
         if not (as_expr(stride).is_integer and as_expr(stride).is_positive):
@@ -61,6 +94,16 @@ def pooled_length(length, kernel, stride, dilation, padding, ceil_mode):
     would start in the right padding is dropped."""
     if not ceil_mode or padding == "same":
         return output_length(length, kernel, stride, dilation, padding)
+    numbers = _numbers(length, kernel, stride, dilation, padding)
+    if numbers:
+        n, k, s, d, before, after = numbers
+        out = -(-(n + before + after - d * (k - 1) - 1) // s) + 1               # ceil(n/s) + 1
+        return sympy.Integer(out - 1 if (out - 1) * s >= n + before else out)
+    return _symbolic_pooled_length(length, kernel, stride, dilation, padding)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _symbolic_pooled_length(length, kernel, stride, dilation, padding):
     before, after = (0, 0) if padding == "valid" else padding
     span = dilation * (kernel - 1) + 1
     if as_expr(stride).is_integer and as_expr(stride).is_positive:
