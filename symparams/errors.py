@@ -2,7 +2,6 @@
 draw `FILE:LINE:COL: error: MESSAGE`, the line, and a caret under the column."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -139,6 +138,7 @@ class ChoiceError(ValueError):
 def did_you_mean(name: str, candidates: Iterable[str], fallback: Iterable[str] = ()) -> str:
     """' (did you mean conv2d?)' for the closest candidate, or ''. Candidates are
     tried before the fallback (aliases), and the first spelling listed wins a case tie."""
+    import difflib      # here: only a misspelling pays for it, not every command's start
     for pool in (candidates, fallback):
         by_case: dict = {}
         for c in pool:
