@@ -121,9 +121,11 @@ def test_arch_examples_parse_and_evaluate(block):
     program = symparams.parse(block, "<docs>")
     # Shapes are read in the convention's layout unless the block pins one (LANGUAGE.md §8).
     conventions = ("keras", "torch") if re.search(r"^layout ", block, re.M) else ("keras",)
-    for name in re.findall(r"^model\s+(\w+)", block, re.M):
+    for name in program.models:      # `model NAME` and `default model NAME`, as the parser reads them
         for convention in conventions:
             assert program.model(name, convention=convention).params is not None
+    if len(program.models) > 1 and program.default_model:     # named by `default`: evaluated unnamed
+        assert program.model().name == program.default_model
 
 
 def test_the_catalog_page_lists_every_layer_with_its_arguments():

@@ -10,18 +10,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = Path(__file__).with_name("recorded.json")
-MODEL_LINE = re.compile(r"^model\s+(\w+)\s*\(", re.M)
 
 
 def example_models():
+    """Every model of every example, as the parser reads them (`model NAME` and `default model NAME`)."""
+    import symparams
     for path in sorted((ROOT / "examples").glob("*.arch")):
-        for name in MODEL_LINE.findall(path.read_text()):
+        for name in symparams.load(path).models:
             yield f"examples/{path.name}:{name}"
 
 
