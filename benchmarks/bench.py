@@ -88,9 +88,10 @@ def bench_depth():
         ("ratio 800 / 100 (8x the blocks; target <= 10)", f"{times[800] / times[100]:8.2f}")])
 
 
-# The same measurement before the cold-start work (main at 7a035f0, this machine shared with four
-# other developers, 11 interleaved runs): printed beside today's ratio.
-COLD_BEFORE = "1.92x wall, 1.92x CPU"
+# The same measurement before the cold-start work (main at 2e79879, this machine shared with four
+# other developers, two sessions of 11 interleaved runs; after it, the same sessions gave
+# 1.43x/1.47x wall and 1.45x/1.44x CPU): printed beside today's ratio.
+COLD_BEFORE = "1.81x/1.91x wall, 1.75x/1.71x CPU"
 
 
 def bench_cold_cli():
