@@ -10,6 +10,10 @@ Nothing here asserts a time; it prints. Run: python benchmarks/bench.py [--quick
   5. A sweep of 10**6 points of a params formula (lambdify over numpy).
   6. A stage repeat (examples/resnet18.arch): the closed form in S, evaluated once, against
      unrolling S = 3 and S = 12 stages; and the closed form's totals (sums over i).
+  7. Hostile inputs of issue 11 (each once hung or took many seconds): the cold command
+     `summary FILE --format text|json` against the 2 s bound each input must stay well under.
+
+Run some sections only by naming them: `python benchmarks/bench.py hostile stages`.
 """
 from __future__ import annotations
 
@@ -207,12 +211,62 @@ def bench_stages():
     ])
 
 
+STAGES = """model Plain(H, W, c, S):
+    input (H, W, 3)
+    conv2d(c, 3, padding="same")
+    repeat S as i, input (H / 2**i, W / 2**i, c * 2**i):
+        conv2d(2 * c * 2**i, 3, strides=2, padding="same") -> batch_norm -> relu
+"""
+SQUARING = """model M(H):
+    input (H,)
+    repeat {n}:
+        x = identity
+        dense(shape(x)[-1] * (shape(x)[-1] + 1))
+"""
+HOSTILE = [   # (label, text, extra arguments, what it took before issue 11's fixes)
+    ("width squaring itself, 12 repeats (refused: MAX_EXPR_NODES)", SQUARING.format(n=12), [], "minutes"),
+    ("width squaring itself, 10 repeats (degree 1024 in H)", SQUARING.format(n=10), [], "minutes"),
+    ("repeat 400: conv1d(3, 1, strides=2, padding='same')",
+     "model M(H):\n    input (H, 3)\n    repeat 400: conv1d(3, 1, strides=2, padding='same')\n", [], "12 s"),
+    ("four max_pool2d(L), symbolic H, W, L",
+     "model M(H, W, L):\n    input (H, W, 3)\n" + "    max_pool2d(L)\n" * 4, [], "4.8 s"),
+    ("LANGUAGE.md 6.1 stages --set S=1000 (refused: MAX_STAGES)", STAGES, ["--set", "S=1000"], "28 s"),
+    ("LANGUAGE.md 6.1 stages --set S=32 (the most MAX_STAGES allows)", STAGES, ["--set", "S=32"], "-"),
+]
+BOUND = 2.0
+
+
+def bench_hostile():
+    """CPU seconds of the child process (user + system), which a machine shared with other work
+    inflates far less than wall time; the cold start (imports) is included."""
+    import resource
+    import tempfile
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def cpu(argv):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(argv, capture_output=True, env=env, timeout=600)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    rows = [("python -c 'import symparams.cli' (the cold start alone)",
+             f"{cpu([sys.executable, '-c', 'import symparams.cli']):5.2f} s")]
+    with tempfile.TemporaryDirectory() as folder:
+        for k, (label, text, extra, before) in enumerate(HOSTILE):
+            path = Path(folder) / f"hostile{k}.arch"
+            path.write_text(text)
+            times = [cpu([sys.executable, "-m", "symparams", "summary", str(path), "--format", fmt, *extra])
+                     for fmt in ("text", "json")]
+            rows.append((label, f"text {times[0]:5.2f} s, json {times[1]:5.2f} s, "
+                                f"worst / {BOUND:.0f} s = {max(times) / BOUND:4.2f}  (before: {before})"))
+    report("7. Hostile inputs, cold CLI, CPU seconds (target: well under the 2 s bound)", rows)
+
+
+SECTIONS = {"resnet50": bench_resnet50, "depth": bench_depth, "cold": bench_cold_cli, "repeat": bench_repeat,
+            "sweep": bench_sweep, "stages": bench_stages, "hostile": bench_hostile}
+
 if __name__ == "__main__":
     import platform
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
-    bench_resnet50()
-    bench_depth()
-    bench_cold_cli()
-    bench_repeat()
-    bench_sweep()
-    bench_stages()
+    chosen = [a for a in sys.argv[1:] if not a.startswith("-")] or list(SECTIONS)
+    for name in chosen:
+        SECTIONS[name]()

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from . import limits
+from . import limits, signs
 from .errors import ConstraintError
 from .expressions import as_expr
 
@@ -35,9 +35,6 @@ class Weight:
                        active=None if self.active is None else rewrite(as_expr(self.active)))
 
 
-_ATTRIBUTE = {"positive": "is_positive", "integer": "is_integer", "nonnegative": "is_nonnegative"}
-
-
 @dataclass(frozen=True)
 class Constraint:
     """A rule the sizes must obey once numbers are known: kind is 'positive', 'integer' or
@@ -57,11 +54,11 @@ class Constraint:
         return self.what() if callable(self.what) else self.what
 
     def subs(self, mapping) -> "Constraint":
-        return replace(self, expr=self.expr.xreplace(mapping),
-                       ranges=tuple((index, as_expr(count).xreplace(mapping)) for index, count in self.ranges))
+        return replace(self, expr=signs.substitute(self.expr, mapping),
+                       ranges=tuple((index, signs.substitute(as_expr(count), mapping)) for index, count in self.ranges))
 
     def _holds(self, e):
-        return getattr(e, _ATTRIBUTE[self.kind])
+        return signs.decide(e, self.kind)
 
     def instances(self):
         """(index values, expression) at every point of the ranges; None while a count is a symbol
@@ -76,7 +73,7 @@ class Constraint:
             points = [p + ((index, v),) for p in points for v in range(int(count))]
             if len(points) > limits.MAX_RANGE_CHECKS:
                 return None
-        return [(p, self.expr.xreplace(dict(p))) for p in points]
+        return [(p, signs.substitute(self.expr, dict(p))) for p in points]
 
     def violation(self):
         """The first (index values, value) that breaks the rule, or None."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from . import limits
+from . import limits, signs
 from .text import expr_text
 
 
@@ -72,10 +72,10 @@ def problem(value, rule: Rule) -> str | None:
         if value.is_number and not (0 <= value < 1):
             return f"{_short(value)} is not in [0, 1)"
         return None
-    if value.is_integer is False and (value.is_number or rule is not INDEX):
+    if signs.is_integer(value) is False and (value.is_number or rule is not INDEX):
         return f"{_short(value)} is not a whole number"
-    if rule.minimum is not None and (value - rule.minimum).is_negative:
-        return f"{_short(value)} is {'negative' if value.is_negative else 'zero'}"
+    if rule.minimum is not None and signs.is_negative(value - rule.minimum):
+        return f"{_short(value)} is {'negative' if signs.is_negative(value) else 'zero'}"
     return None
 
 
@@ -112,8 +112,7 @@ def conditions(value, rule: Rule) -> list[tuple[str, sympy.Expr]]:
 
 def pending(value, rule: Rule) -> list[tuple[str, sympy.Expr]]:
     """The conditions the symbols' assumptions leave undecided (`n - 5 > 0`)."""
-    attribute = {"integer": "is_integer", "positive": "is_positive", "nonnegative": "is_nonnegative"}
-    return [(kind, expr) for kind, expr in conditions(value, rule) if getattr(expr, attribute[kind]) is None]
+    return [(kind, expr) for kind, expr in conditions(value, rule) if signs.decide(expr, kind) is None]
 
 
 def condition_text(kind: str, expr) -> str:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import sympy
 
+from . import signs
 from .expressions import as_expr
 
 ROUNDINGS = (sympy.floor, sympy.ceiling)
+_ROUND = {sympy.floor: signs.floor, sympy.ceiling: signs.ceiling}   # without SymPy's slow sign tests
 
 
 def decide_equal(a, b) -> bool | None:
@@ -50,7 +52,8 @@ def canonical(expr):
     expr = as_expr(expr)
     if not expr.args:
         return expr
-    rebuilt = expr.func(*(canonical(arg) for arg in expr.args))
+    args = [canonical(arg) for arg in expr.args]
+    rebuilt = _ROUND[expr.func](*args) if expr.func in _ROUND else expr.func(*args)
     if isinstance(rebuilt, ROUNDINGS):
         rebuilt = _collapse(rebuilt)
     return rebuilt
@@ -62,24 +65,24 @@ def _collapse(rounding, depth=0):
     outer = type(rounding)
     argument = sympy.powsimp(sympy.expand(rounding.args[0]), deep=True)
     numerator, denominator = sympy.fraction(sympy.together(argument))
-    if outer is sympy.ceiling and numerator.is_integer and denominator.is_Integer and denominator > 1:
+    if outer is sympy.ceiling and signs.is_integer(numerator) and denominator.is_Integer and denominator > 1:
         # ceil(p/s) = floor((p + s - 1)/s) for an integer p: one form for both.
-        return canonical(_collapse(sympy.floor((numerator + denominator - 1) / denominator), depth + 1))
+        return canonical(_collapse(signs.floor((numerator + denominator - 1) / denominator), depth + 1))
     if not (denominator.is_Integer and denominator > 0) or depth > 8:
-        return outer(argument)
+        return _ROUND[outer](argument)
     inner = [t for t in sympy.Add.make_args(numerator) if isinstance(t, ROUNDINGS)]
     if len(inner) != 1:
-        return outer(argument)
+        return _ROUND[outer](argument)
     rest = numerator - inner[0]
-    if rest.is_integer is not True:
-        return outer(argument)
+    if signs.is_integer(rest) is not True:
+        return _ROUND[outer](argument)
     x, s = inner[0].args[0], denominator
     if type(inner[0]) is outer:
-        collapsed = outer((x + rest) / s)
+        collapsed = _ROUND[outer]((x + rest) / s)
     elif outer is sympy.floor:
-        collapsed = sympy.ceiling((x + rest - s + 1) / s)
+        collapsed = signs.ceiling((x + rest - s + 1) / s)
     else:
-        collapsed = sympy.floor((x + rest + s - 1) / s)
+        collapsed = signs.floor((x + rest + s - 1) / s)
     return _collapse(collapsed, depth + 1) if isinstance(collapsed, ROUNDINGS) else canonical(collapsed)
 
 

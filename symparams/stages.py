@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import sympy
 
+from . import signs
 from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
@@ -44,7 +45,7 @@ class WholeSize:
         if not expr.has(*ROUNDINGS) or not expr.free_symbols & self.target.free_symbols:
             return expr     # only roundings change: the rest reads the same after the round trip
         rewritten = sympy.powsimp(_substitute(expr, self.target, self.solution), deep=True)
-        return rewritten.xreplace({self.whole: self.size})
+        return signs.substitute(rewritten, {self.whole: self.size})
 
 
 def match_shapes(computed: tuple, stated: tuple, index=None):
@@ -100,7 +101,7 @@ def _targets(stated, index):
 def _substitute(expr, target, value):
     """Replace a symbol, or every power of the index's base (2**(-i-1) -> 1/(2 t))."""
     if target.is_Symbol:
-        return expr.xreplace({target: value})
+        return signs.substitute(expr, {target: value})
     return expr.subs(target, value)
 
 
@@ -152,7 +153,7 @@ class Stage:
 
     def at(self, iteration) -> Tensor:
         iteration = as_expr(iteration)
-        return Tensor(tuple(size.xreplace({self.index: iteration}) for size in self.sizes), self.layout,
+        return Tensor(tuple(signs.substitute(size, {self.index: iteration}) for size in self.sizes), self.layout,
                       self.producer)
 
     def enter(self, computed: Tensor, iteration, last=None) -> StageEntry:
@@ -173,7 +174,7 @@ class Stage:
         rewrites += [condition.simplify for condition in conditions]
         pending = []
         for condition in conditions:
-            size = condition.size if last is None else condition.size.xreplace({self.index: last})
+            size = condition.size if last is None else signs.substitute(condition.size, {self.index: last})
             check_or_keep(Constraint("integer", size, self.label, _whole_size_rule(size), self.span), pending)
         return StageEntry(stated, _rewriter(rewrites) if rewrites else None, tuple(pending))
 

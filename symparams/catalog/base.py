@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 
 import sympy
 
-from .. import rules
+from .. import rules, signs
 from ..errors import ArgumentError, ConventionError, ShapeError, Span, did_you_mean
 from ..expressions import as_expr, describe, is_expr
 from ..results_types import Constraint, Saved, Training, Weight
@@ -31,7 +31,7 @@ class Kind:
 
 
 def _whole(value) -> bool:
-    return is_expr(value) and value.is_integer is not False
+    return is_expr(value) and signs.is_integer(value) is not False
 
 
 def _leaves(value):
@@ -572,8 +572,9 @@ class Ctx:
                     if same:           # the layer's own rule says it better (key_dim = d/h whole)
                         self.constraints[same[0]] = replace(self.constraints[same[0]], shown=True)
                         continue
-                    what = f"argument '{param.name}' = {expr_text(value)}" + (" must be whole" if kind == "integer"
-                                                                              else "")
+                    def what(name=param.name, value=value, kind=kind):     # printed only when shown
+                        return f"argument '{name}' = {expr_text(value)}" + (" must be whole" if kind == "integer"
+                                                                            else "")
                     # kept even when decided now: subs re-checks it
                     self.constraints.append(Constraint(kind, expr, self.layer_name, what, span, shown=True))
 
@@ -589,14 +590,14 @@ class Ctx:
         """Require expr > 0 now, or once numbers are substituted. `what` may be a
         callable: printing SymPy expressions is slow, so messages are built on failure."""
         expr = as_expr(expr)
-        if expr.is_positive:
+        if signs.is_positive(expr):
             return expr
         check_or_keep(Constraint("positive", expr, self.layer_name, what, self.span), self.constraints)
         return expr
 
     def divisible(self, a, b, what):
         quotient = as_expr(a) / as_expr(b)
-        if quotient.is_integer:
+        if signs.is_integer(quotient):
             return quotient
         check_or_keep(Constraint("integer", quotient, self.layer_name, what, self.span), self.constraints)
         return quotient
@@ -614,8 +615,8 @@ def prod(items):
 
 
 def floor_div(a, b):
-    return sympy.floor(as_expr(a) / b)
+    return signs.floor(as_expr(a) / b)
 
 
 def ceil_div(a, b):
-    return sympy.ceiling(as_expr(a) / b)
+    return signs.ceiling(as_expr(a) / b)
