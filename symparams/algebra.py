@@ -82,16 +82,61 @@ def leading_term(expr, symbol) -> sympy.Expr:
         n_lead = sympy.factor_terms(pn.LC()) * symbol ** pn.degree()
         d_lead = sympy.factor_terms(pd.LC()) * symbol ** pd.degree()
         return tidy(n_lead / d_lead)
+    exponential = _exponential_leading_term(expr, symbol)
+    if exponential is not None:
+        return tidy(exponential)
     t = sympy.Dummy("t", positive=True)
     try:
         term = expr.xreplace({symbol: 1 / t}).as_leading_term(t)
     except PoleError:
-        # a stage's 2**S or 4**(-S): SymPy's series cannot expand an exponential around infinity
+        # SymPy's series cannot expand an exponential around infinity, and the figure is no sum of
+        # c * S**k * b**S terms (a floor or an open Sum in the exponent's company)
         raise SymparamsError(f"cannot find the leading term as {symbol} grows: the figure is exponential in "
-                             f"{symbol} (such as 2**{symbol}), which has no power-series leading term") from None
+                             f"{symbol} (such as 2**{symbol}) and not a sum of terms c*{symbol}**k*b**{symbol}") from None
     except (NotImplementedError, ValueError, TypeError) as err:
         raise SymparamsError(f"cannot find the leading term of {expr} as {symbol} grows: {err}") from None
     return tidy(term.xreplace({t: 1 / symbol}))
+
+
+def _exponential_leading_term(expr, symbol):
+    """A stage model's closed form is a sum of terms c * S**k * b**S (b > 0 a number, c free of S):
+    as S grows the terms of the largest b, then the largest k, win; their sum is the leading term
+    unless it is identically 0 (then the next class). None when the figure is not such a sum."""
+    if not any(p.exp.has(symbol) for p in expr.atoms(sympy.Pow)):
+        return None
+    classes = {}
+    for term in sympy.Add.make_args(sympy.expand(sympy.expand_power_exp(expr))):
+        growth = _growth(term, symbol)
+        if growth is None:
+            return None
+        classes.setdefault(growth, []).append(term)
+    order = sorted(classes, key=lambda g: (g[0], g[1]), reverse=True)
+    for growth in order:
+        total = sympy.Add(*classes[growth])
+        if sympy.expand(total) != 0:
+            return total
+    return sympy.Integer(0)
+
+
+def _growth(term, symbol):
+    """(b, k) for c * S**k * b**S, or None."""
+    base, power = sympy.Integer(1), sympy.Integer(0)
+    for factor in sympy.Mul.make_args(term):
+        if not factor.has(symbol):
+            continue
+        if factor == symbol:
+            power += 1
+        elif factor.is_Pow and factor.base == symbol and factor.exp.is_Rational:
+            power += factor.exp
+        elif factor.is_Pow and factor.base.is_number and factor.base.is_positive and \
+                sympy.degree(factor.exp, symbol) == 1 and not (factor.exp - factor.exp.coeff(symbol) * symbol).has(symbol):
+            rate = factor.exp.coeff(symbol)
+            if not rate.is_number:
+                return None
+            base *= factor.base ** rate
+        else:
+            return None
+    return base, power
 
 
 # ---- solving ----------------------------------------------------------------------------------------

@@ -64,3 +64,28 @@ def test_plot_and_sweep_read_one_range_syntax():
     assert parse_range("d=2**6:320:64") == ("d", sweep_range("64:320:64").tolist()) == ("d", [64, 128, 192, 256, 320])
     assert parse_range("d=8,16,64") == ("d", sweep_range("8,16,64").tolist())
     assert sweep_range("1:4").tolist() == [1, 2, 3, 4] and parse_range("d=1:1000", 4)[1] == [1, 10, 100, 1000]
+
+
+def test_plot_refuses_a_value_the_model_refuses_as_sweep_does(tmp_path):
+    # --x d=0:8:2: d = 0 is no width, refused by the model's size rule (the one sweep applies),
+    # at the first bad point; --skip-invalid draws the others and counts the one dropped
+    source = tmp_path / "m.arch"
+    source.write_text("model M(H, d):\n    input (H, 3)\n    dense(d)\n")
+    for command in (["plot", "--x", "d=0:8:2", "--out", str(tmp_path / "p.png")], ["sweep", "--vary", "d=0:8:2"]):
+        p = subprocess.run([sys.executable, "-m", "symparams", command[0], str(source), *command[1:], "--set", "H=4"],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1, p.stderr
+        assert p.stderr.splitlines()[0] == (f"{source}:3:11: error: at d = 0: dense: argument 'units' = d becomes 0, "
+                                            f"which is not positive")
+    p = subprocess.run([sys.executable, "-m", "symparams", "plot", str(source), "--x", "d=1.5,2", "--set", "H=4",
+                        "--out", str(tmp_path / "p.png")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert p.stderr.splitlines()[0] == f"{source}:3:11: error: at d = 1.5: dense: argument 'units' = d must be whole " \
+                                       f"(it comes to 3/2)"
+    p = subprocess.run([sys.executable, "-m", "symparams", "plot", str(source), "--x", "d=0:8:2", "--set", "H=4",
+                        "--skip-invalid", "--out", str(tmp_path / "p.png")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == " M: skipped 1 points that break a size rule (the first: d = 0)"
+    # d = 2, 4, 6, 8 drawn: params 3d + d
+    c = curve(symparams.parse("model M(H, d):\n    input (H, 3)\n    dense(d)\n").model().subs(H=4), "d", [0, 2, 4])
+    assert c.x == [2, 4] and c.params == [8, 16] and c.skipped == [0]

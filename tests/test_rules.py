@@ -116,3 +116,26 @@ def test_a_stage_repeat_sums_its_iterations_in_closed_form():
                           "        dense(2**(i + 1))\n").model()
     assert sympy.simplify(net.params - (2 * (4**S - 1) / 3 + 2 * (2**S - 1))) == 0
     assert net.subs(S=2).params == 16
+
+
+# ---- a float is a size only when whole (issue 11): subs must not truncate 1.5 to 1 ----------------
+FLOAT_CASES = [   # (value given to subs, first line of the error)
+    ({"H": 1.5}, "<input>:2:5: error: input: an output size becomes 3/2, which is not a positive whole number"),
+    ({"d": 1.5}, "<input>:3:11: error: dense: argument 'units' = d must be whole (it comes to 3/2)"),
+    ({"d": 2.5, "H": 4}, "<input>:3:11: error: dense: argument 'units' = d must be whole (it comes to 5/2)"),
+]
+
+
+@pytest.mark.parametrize("values, error", FLOAT_CASES)
+def test_subs_refuses_a_float_that_is_not_whole(values, error):
+    net = symparams.parse("model M(H, d):\n    input (H, 3)\n    dense(d)\n").model()
+    with pytest.raises(SymparamsError) as err:
+        net.subs(**values)
+    assert str(err.value).splitlines()[0] == error
+
+
+def test_subs_takes_a_whole_float_exactly():
+    # dense(d) on (H, 3): kernel 3*d + d biases; 2.0 is the whole number 2, 1e3 is 1000
+    net = symparams.parse("model M(H, d):\n    input (H, 3)\n    dense(d)\n").model()
+    assert net.subs(H=4.0, d=2.0).params == 3 * 2 + 2
+    assert net.subs(H=4, d=1e3).params == 3 * 1000 + 1000

@@ -263,8 +263,45 @@ def test_a_file_is_read_only_up_to_the_bound(tmp_path):
                                            "(limit: 4 * MAX_SOURCE_CHARS)")
 
 
-def test_leading_term_of_a_stage_model_refuses_cleanly():
+PLAIN_STAGES = """model Plain(H, W, c, S):
+    input (H, W, 3)
+    conv2d(c, 3, padding="same")
+    repeat S as i, input (H / 2**i, W / 2**i, c * 2**i):
+        conv2d(2 * c * 2**i, 3, strides=2, padding="same") -> batch_norm -> relu
+"""
+
+
+def test_leading_term_of_a_stage_model_is_its_fastest_growing_class():
+    # LANGUAGE.md 6.1: stage i's kernel is 3*3 * c2**i * 2c2**i = 18 c**2 4**i, summed over i < S:
+    # 6 c**2 (4**S - 1); biases and batch norms grow as 2**S, the stem is constant. Leading: 6 c**2 4**S.
+    net = symparams.parse(PLAIN_STAGES).model()
+    S, c = net.symbol("S"), net.symbol("c")
+    assert net.leading_term("S") == 6 * c**2 * 4**S
+    assert net.leading_term("c") == 6 * c**2 * (4**S - 1)         # a polynomial in c, as before
+
+
+def test_leading_term_of_resnet18_in_S_grows_like_the_figure():
+    # Brute force: params(S) / leading(S) -> 1 as S grows (the next class, 2**S, fades as 2**-S)
     from support import EXAMPLES
     net = symparams.load(EXAMPLES / "resnet18.arch").model()
-    with pytest.raises(symparams.SymparamsError, match="the figure is exponential in S"):
-        net.leading_term("S")
+    lead = net.leading_term("S")
+    S = net.symbol("S")
+    values = {"N": 2, "c": 64, "classes": 1000}
+    ratios = []
+    for s in (8, 16, 32):
+        exact = net.subs(S=s, H=7 * 2**(s + 2), W=7 * 2**(s + 2), **values).params   # H/2**(S + 2) whole
+        ratios.append(abs(exact / lead.subs({net.symbol(k): v for k, v in values.items()}).subs(S, s) - 1))
+    assert ratios[0] > ratios[1] > ratios[2] and ratios[2] < 1e-8
+    # MACs: the classifier's 2**S * c * classes outgrows every S * H * W term (H, W held fixed)
+    assert net.leading_term("S", "macs") == 2**S * net.symbol("c") * net.symbol("classes")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["algebra", str(EXAMPLES / "resnet18.arch"), "--leading", "S"])
+    assert code == 0 and out.getvalue().splitlines()[-1] == " leading term as S → ∞: 8*4**S*c**2*(3*N - 2/3)"
+
+
+def test_leading_term_refuses_a_figure_that_is_no_sum_of_growth_classes():
+    H, S = sympy.symbols("H S", integer=True, positive=True)
+    from symparams import algebra
+    with pytest.raises(symparams.SymparamsError, match="not a sum of terms c[*]S[*][*]k[*]b[*][*]S"):
+        algebra.leading_term(2**S * sympy.floor(H / 2**S) + S, S)

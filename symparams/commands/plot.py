@@ -52,11 +52,11 @@ def parse_range(text: str, points: int = 48):
         values = values_of(match.group(2), log_points=points)
     except SymparamsError as err:
         raise UsageError(f"--x {text}: {err.message}") from None
-    if values.dtype.kind != "i" or values.min() < 1:
-        raise UsageError(f"--x {text!r}: the values must be whole numbers, at least 1")
+    # No rule of plot's own here: whether 0 or 1.5 may be a value is the model's size rule, checked
+    # by curve() as sweep checks it (a padding may be 0, a width may not).
     if len(values) > _MAX_POINTS:
         raise UsageError(f"--x {text!r}: {len(values)} points; at most {_MAX_POINTS}")
-    return match.group(1), [int(v) for v in values]
+    return match.group(1), [int(v) if values.dtype.kind == "i" else float(v) for v in values]
 
 
 def load_curve_model(spec, convention, values, defaults, xname):
@@ -81,11 +81,10 @@ def load_curve_model(spec, convention, values, defaults, xname):
 def curve(net, xname: str, values, label: str | None = None, skip_invalid: bool = True) -> Curve:
     """The model's params and MACs at each value of the symbol. A value that breaks a size rule is
     skipped, or (skip_invalid=False) an error naming it: sweep's rule, sweep's check."""
-    import sympy
-
+    from ..rules import from_python
     from ..sweep import invalid_points, numpy, point_at, raise_at
     x = net.symbol(xname)
-    columns = {xname: numpy().asarray(values, dtype=numpy().int64)}
+    columns = {xname: numpy().asarray(values)}
     bad = invalid_points(net, columns, {xname: x})
     out = Curve(label or net.name, [], [], [], [])
     if bad is not None and bad.any() and not skip_invalid:
@@ -94,7 +93,7 @@ def curve(net, xname: str, values, label: str | None = None, skip_invalid: bool 
         if bad is not None and bad[k]:
             out.skipped.append(v)
             continue
-        value = sympy.Integer(v)
+        value = from_python(v, xname)          # exact: a float only when whole reaches here
         out.x.append(v)
         out.params.append(net.params.xreplace({x: value}))
         out.macs.append(net.macs.xreplace({x: value}))
@@ -108,7 +107,7 @@ def figure(curves, xname: str, title: str | None = None):
     axes = fig.subplots(1, 2)
     for ax, figure_name, label in ((axes[0], "params", "parameters"), (axes[1], "macs", "MACs per example")):
         for c in curves:
-            pairs = [(x, float(y)) for x, y in zip(c.x, getattr(c, figure_name)) if y > 0]
+            pairs = [(x, float(y)) for x, y in zip(c.x, getattr(c, figure_name)) if x > 0 and y > 0]   # log axes
             if pairs:
                 ax.plot([p[0] for p in pairs], [p[1] for p in pairs], marker="o", markersize=2.5, linewidth=1.4,
                         label=c.label)
