@@ -163,7 +163,7 @@ class _Facts:
         `(d + 1).is_infinite`, and SymPy would find that out by expanding a huge polynomial.
         Only facts true for every value of the symbols are handed over (no conditions)."""
         for (kind, e), value in list(self._memo.items()):
-            if kind != "bounds" or not (e.is_Add or e.is_Mul or e.is_Pow):
+            if kind != "bounds" or not e.is_Add:     # SymPy is slow on sums (it seeks their roots)
                 continue
             known = {"finite": True, "real": True} if value != (None, None) else {}
             if self._memo.get(("whole", e)) is True:
