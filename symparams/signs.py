@@ -112,7 +112,7 @@ def substitute(expr, mapping: dict) -> sympy.Expr:
 
 
 def _rounded(kind, arg):
-    arg = sympy.sympify(arg) if not isinstance(arg, sympy.Basic) else arg
+    arg = arg if isinstance(arg, sympy.Basic) else sympy.Rational(arg)      # a Python int or Fraction
     if arg.is_number or is_integer(arg):
         return kind(arg)
     facts = _Facts()

@@ -31,7 +31,7 @@ def decide_equal(a, b) -> bool | None:
     if difference == 0:
         return True
     # No simplify(): it costs a quarter of a second on a pair that differs, as most tried pairs do.
-    difference = sympy.expand(sympy.powsimp(difference, deep=True))
+    difference = sympy.expand(powsimp(difference))
     if difference == 0:
         return True
     if difference.is_zero is False or difference.is_number:
@@ -45,6 +45,17 @@ def same_size(a, b) -> bool:
 
 def shapes_equal(a, b) -> bool:
     return len(a) == len(b) and all(same_size(x, y) for x, y in zip(a, b))
+
+
+def powsimp(expr):
+    """sympy.powsimp(expr, deep=True) (2*2**i as 2**(i + 1)), with each floor and ceiling rebuilt
+    by signs.floor/ceiling: SymPy would rebuild them with its slow sign tests."""
+    expr = as_expr(expr)
+    if not expr.has(*ROUNDINGS):
+        return sympy.powsimp(expr, deep=True)
+    if isinstance(expr, ROUNDINGS):
+        return _ROUND[type(expr)](powsimp(expr.args[0]))
+    return sympy.powsimp(expr.func(*[powsimp(a) for a in expr.args]))
 
 
 def canonical(expr):
@@ -63,7 +74,7 @@ def _collapse(rounding, depth=0):
     if not isinstance(rounding, ROUNDINGS):
         return rounding     # SymPy evaluated it: floor(H/2 + 1) is floor(H/2) + 1
     outer = type(rounding)
-    argument = sympy.powsimp(sympy.expand(rounding.args[0]), deep=True)
+    argument = powsimp(sympy.expand(rounding.args[0]))
     numerator, denominator = sympy.fraction(sympy.together(argument))
     if outer is sympy.ceiling and signs.is_integer(numerator) and denominator.is_Integer and denominator > 1:
         # ceil(p/s) = floor((p + s - 1)/s) for an integer p: one form for both.

@@ -23,7 +23,7 @@ from .errors import ShapeError
 from .expressions import as_expr
 from .results_types import Constraint
 from .rules import check_or_keep
-from .sizes import ROUNDINGS, canonical, same_size
+from .sizes import ROUNDINGS, canonical, powsimp, same_size
 from .text import expr_text, shape_text
 from .values import Tensor
 
@@ -44,7 +44,7 @@ class WholeSize:
         expr = as_expr(expr)
         if not expr.has(*ROUNDINGS) or not expr.free_symbols & self.target.free_symbols:
             return expr     # only roundings change: the rest reads the same after the round trip
-        rewritten = sympy.powsimp(_substitute(expr, self.target, self.solution), deep=True)
+        rewritten = powsimp(_substitute(expr, self.target, self.solution))
         return signs.substitute(rewritten, {self.whole: self.size})
 
 

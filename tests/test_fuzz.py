@@ -25,6 +25,10 @@ from symparams.catalog.base import REQUIRED
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 SECONDS = 2.0
+# The bound is on CPU seconds of this process: on 2 cores shared with other work, wall time measures
+# the neighbours too (a 3 ms input once took 2.6 s of wall time in the 10**4 run). A hang spends CPU;
+# time_limit's alarm (wall clock, SECONDS + 3) still stops one that waits.
+clock = time.process_time
 
 sizes = st.one_of(st.integers(0, 40).map(str), st.sampled_from(["H", "W", "C", "d", "L", "k", "n", "2*d", "d//2",
                                                                 "H - 1", "-3", "0", "1e3", "0.5", "2**10", "2*C*2**i"]))
@@ -137,7 +141,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list
 @FUZZ
 @given(inputs)
 def test_api_ends_in_a_result_or_a_located_error(text):
-    start = time.perf_counter()
+    start = clock()
     with time_limit(SECONDS):
         try:
             prog = symparams.parse(text, "fuzz.arch")
@@ -147,8 +151,8 @@ def test_api_ends_in_a_result_or_a_located_error(text):
         except symparams.SymparamsError as err:
             rendered = str(err)
             assert "error:" in rendered and rendered.startswith("fuzz.arch")
-    _note_time(time.perf_counter() - start, f"api: {text!r}"[:300])
-    assert time.perf_counter() - start < SECONDS
+    _note_time(clock() - start, f"api: {text!r}"[:300])
+    assert clock() - start < SECONDS
 
 
 @FUZZ
@@ -157,15 +161,15 @@ def test_cli_exits_0_1_or_2_without_traceback(tmp_path_factory, text, extra):
     path = tmp_path_factory.mktemp("fuzz") / "f.arch"
     path.write_text(text, encoding="utf-8", errors="surrogateescape")
     out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
+    start = clock()
     with time_limit(SECONDS), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(["summary", str(path), *extra])
     assert code in (0, 1, 2)
     assert "Traceback" not in err.getvalue()
     # Success prints no error (warnings, which change no figure, may be there); failure says why.
     assert (code == 0) == (": error:" not in err.getvalue() and "symparams: error" not in err.getvalue())
-    _note_time(time.perf_counter() - start, f"cli {extra}: {text!r}"[:300])
-    assert time.perf_counter() - start < SECONDS
+    _note_time(clock() - start, f"cli {extra}: {text!r}"[:300])
+    assert clock() - start < SECONDS
 
 
 SQUARING = "model M(H):\n    input (H,)\n    repeat {n}:\n        x = identity\n        dense(shape(x)[-1] * (shape(x)[-1] + 1))\n"
@@ -343,11 +347,11 @@ def test_an_impossible_size_is_refused_on_every_route(case, value, route):
     assume(_is_bad(value, rule))
     text = _text(value)
     assume(text is not None or route in ("subs", "sweep", "eval_layer input"))
-    start = time.perf_counter()
+    start = clock()
     with time_limit(SECONDS):
         _refused(layer, param, shape, value, text, route)
-    _note_time(time.perf_counter() - start, f"{route}: {_call(layer, param, text or repr(value))} on {shape}")
-    assert time.perf_counter() - start < SECONDS
+    _note_time(clock() - start, f"{route}: {_call(layer, param, text or repr(value))} on {shape}")
+    assert clock() - start < SECONDS
 
 
 def _note_time(seconds, what):
