@@ -68,6 +68,18 @@ class _TextPrinter(StrPrinter):
             text = self._memo[expr] = super()._print(expr)
         return text
 
+    def _as_ordered_terms(self, expr, order=None):
+        """SymPy's order of a sum's terms depends on their monomials alone (the coefficients only
+        break ties, and a sum has no two equal monomials). For a linear sum, H/2**400 + (2**400 - 1)/2**400
+        after 400 strided layers, the order is found on the monomials with unit coefficients: SymPy
+        converts every coefficient to a complex float to sort, a millisecond per huge fraction."""
+        parts = [term.as_coeff_Mul() for term in expr.args] if expr.is_Add and order is None else ()
+        if parts and all(c.is_Rational and (m is sympy.S.One or m.is_Symbol) for c, m in parts) and \
+                any(_bits(c) > 64 for c, _ in parts):
+            by_monomial = {m: term for (c, m), term in zip(parts, expr.args)}
+            return [by_monomial[m] for m in sympy.Add(*by_monomial).as_ordered_terms()]
+        return super()._as_ordered_terms(expr, order)
+
     def _print_Mul(self, expr):
         fraction = author_fraction(expr)
         if fraction is None:
@@ -76,6 +88,10 @@ class _TextPrinter(StrPrinter):
         # (a + b)/c and a*b/(c*d): StrPrinter's `strict` means "only below this level".
         return (sign + self.parenthesize(numerator, PRECEDENCE["Mul"], strict=True) + "/" +
                 self.parenthesize(denominator, PRECEDENCE["Mul"]))
+
+
+def _bits(number) -> int:
+    return max(abs(number.p).bit_length(), number.q.bit_length())
 
 
 _TEXT = _TextPrinter()

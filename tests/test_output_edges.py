@@ -2,6 +2,7 @@
 where a mutation run (tools/mutate.py) found a single-point bug nothing else caught."""
 import json
 
+import pytest
 import sympy
 
 import symparams
@@ -37,3 +38,14 @@ def test_nested_repeat_counts_read_outermost_first():
                           "            dense(d)\n").model()
     # dense(d) on (d,) holds d*(d + 1), run N times inside each of the L passes
     assert "d*(d + 1)  ×L  ×N" in render_model(net)
+
+
+@pytest.mark.parametrize("k", [3, 64, 65, 400])
+def test_a_linear_sum_with_huge_fractions_prints_as_sympy_prints_it(k):
+    # expr_text orders such a sum on its monomials (SymPy's own order, without converting each
+    # 400-bit fraction to a float): the text must be SymPy's str() exactly
+    from symparams.text import expr_text
+    H, W = sympy.symbols("H W", integer=True, positive=True)
+    for e in (H / 2**k + sympy.Rational(2**k - 1, 2**k), W / 2**k - 3 * H / 2**k + sympy.Rational(2**k - 1, 2**k),
+              sympy.floor(-H / 2**k + 7), 9 * sympy.floor(H / 2**k + sympy.Rational(2**k - 1, 2**k))):
+        assert expr_text(e) == str(e)
