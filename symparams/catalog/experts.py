@@ -7,7 +7,8 @@ from dataclasses import replace
 import sympy
 
 from ..values import BlockSpec
-from .base import AMOUNT, BLOCK, BOOL, LAYER, REQUIRED, SIZE, Built, K, OneOf, P, prod, w, when
+from ..results_types import Saved
+from .base import AMOUNT, BLOCK, BOOL, LAYER, REQUIRED, SIZE, Built, K, OneOf, P, prod, training, w, when
 from .core import layer
 
 EXPERT = OneOf((LAYER, BLOCK))
@@ -52,8 +53,44 @@ def moe(c):
                     torch=lambda: [w("gate.weight", (E, d)), *when(a.router_bias, w("gate.bias", (E,)))])
     copies = [replace(wt, name=f"shared_experts{sep}{i}{sep}{wt.name}")
               for i in range(int(shared)) for wt in weights]
-    macs = prod(c.shape[:-1]) * d * E + (k + shared) * built.macs
-    return Built(c.shape, [*router, *_stacked(c, weights, E, k), *copies], macs)
+    tokens = prod(c.shape[:-1])
+    macs = tokens * d * E + (k + shared) * built.macs
+    return Built(c.shape, [*router, *_stacked(c, weights, E, k), *copies], macs,
+                 **_routed_training(c, _expert_training(built, inner), tokens, (E, k, shared)))
+
+
+def _expert_training(built, inner) -> tuple:
+    """(saved, backward) of one expert on the whole input: a layer's declaration (or the
+    default rule), a block's rows folded into one."""
+    if inner is None:
+        return built.saved, built.backward
+    t = training(built, inner)
+    return t.saved, (t.backward_input, t.backward_weights, t.backward_inner)
+
+
+def _routed_training(c, expert, tokens, counts) -> dict:
+    """Built's training fields (docs/MEMORY.md), from a torch.nn mixture in transformers' layout
+    (each expert runs on its tokens' gathered rows, its output weighted and index_added back).
+    Top-k routing sends every token to exactly k experts, so the routed experts see k*tokens rows
+    in all, however the routing falls. Kept: the router's input (its weight gradient), its softmax
+    output and top-k indices (int64); per routed row, what the expert keeps on its input (the
+    gathered copy, the expert's own), its output and the weighted output (the weighting and
+    index_add keep them: an expert's kept output is that one), the row's routing weight and its
+    (token, slot) indices (int64, from nonzero); each shared expert what it keeps on the input.
+    Megatron (no paper table; our choice): the same but the integer indices. Backward: the
+    router's, and (k + shared) times the expert's."""
+    (saved, backward), (E, k, shared), d = expert, counts, c.features
+    torch_only = ("torch",)
+    routed = [replace(s, source="own", elements=k * s.elements) for s in saved if s.source != "output"]
+    own = [replace(s, source="own", elements=shared * s.elements) for s in saved if s.source != "input"]
+    kept = (Saved(prod(c.shape), source="input", for_weights=True), Saved(tokens * E),
+            Saved(tokens * k, "index", accountings=torch_only), *routed,
+            Saved(k * tokens * d), Saved(k * tokens * d), Saved(k * tokens),
+            Saved(2 * k * tokens, "index", accountings=torch_only),
+            *(own if shared else ()), *(s for s in saved if shared and s.source == "input"))
+    router = tokens * d * E
+    return dict(saved=kept, backward=(router + (k + shared) * backward[0], router + (k + shared) * backward[1],
+                                      (k + shared) * backward[2]))
 
 
 def _named(c, spec, inner, weights):

@@ -10,6 +10,7 @@ import sympy
 
 from .. import limits
 from ..catalog.base import Built
+from ..results_types import Saved
 from ..errors import LimitError, RecursionInBlocksError, ShapeError
 from ..values import BlockSpec, Tensor
 from .binding import bind_block, block_trainable
@@ -73,7 +74,8 @@ class BlockCaller:
             prefix = sep.join((*row.path[1:], row.name))
             weights += [replace(wt, name=f"{prefix}{sep}{wt.name}") for wt in row.weights]
             macs.append(row.macs)
-        return Built(out.shape, weights, sympy.Add(*macs), layout=out.layout)
+        saved, backward = _folded_training(rows, x.producer, out.producer)
+        return Built(out.shape, weights, sympy.Add(*macs), layout=out.layout, saved=saved, backward=backward)
 
     def _check_depth(self, definition, span):
         stack = self._active
@@ -83,6 +85,44 @@ class BlockCaller:
                                          f"themselves", span)
         if len(stack) >= limits.MAX_BLOCK_DEPTH:
             raise LimitError(f"blocks nest more than {limits.MAX_BLOCK_DEPTH} deep", span)
+
+
+def _folded_training(rows, entry: str, exit_: str) -> tuple:
+    """A block's rows' training figures as one layer's (moe's expert): (saved, backward). A tensor
+    read from the block's input keeps source="input"; the block's output keeps source="output";
+    a tensor made inside is the block's own, counted once per storage (a view keeps its whole
+    storage), its for_input flag dropped (inside, every input gradient is wanted). Backward: a row
+    reading only the block's input spends its input gradient on the block's, any other inside."""
+    storage, sizes, seen, saved = {}, {}, set(), []
+    backward = [sympy.Integer(0)] * 3
+    for row in rows:
+        t = row.training
+        inside = lambda name: storage.get(name, entry)      # an earlier row's storage, else the input's
+        storage[row.name] = inside(t.inputs[0]) if t is not None and t.view and t.inputs else row.name
+        if len(row.output_shapes) == 1:
+            sizes[row.name] = sympy.Mul(*row.output_shapes[0])
+        if t is None:
+            continue
+        for item in t.saved:
+            producer = t.inputs[item.input] if item.source == "input" else row.name
+            if item.source == "own":
+                saved.append(item)
+                continue
+            key = inside(producer) if item.source == "input" else storage[row.name]
+            if key in seen:
+                continue
+            seen.add(key)
+            if key == entry:
+                saved.append(replace(item, input=0))
+            elif key == storage.get(exit_):
+                saved.append(replace(item, source="output", for_input=False))
+            else:
+                saved.append(replace(item, source="own", for_input=False, elements=sizes.get(key, item.elements)))
+        reads_input = all(inside(p) == entry for p in t.inputs)
+        backward[0 if reads_input else 2] += t.backward_input
+        backward[1] += t.backward_weights
+        backward[2] += t.backward_inner
+    return tuple(saved), tuple(backward)
 
 
 def _outputs(definition, inner: Frame, span) -> list[Tensor]:

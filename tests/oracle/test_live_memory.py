@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import symparams
 import test_live_core as core
+import test_live_moe as moe
 from arch_source import model_source
 from drawn import Drawn
 from frameworks import Report
@@ -429,25 +430,36 @@ def test_bert_one_training_step_keeps_what_the_formula_says():
     assert 2 * BATCH * net.backward_macs == counter.get_total_flops()
 
 
-# ---- known gap (docs/MEMORY.md): moe follows the default rule, which PyTorch contradicts ----
-# strict xfail: the day the rule is written these pass, and the marks must go.
+# ---- moe against test_live_moe's torch.nn mixture (transformers' layout) --------------------------
 
-GAP = "issue 13: moe's training rule is the default rule (docs/MEMORY.md, known gaps)"
-
-
-@pytest.mark.xfail(strict=True, reason=GAP)
-@pytest.mark.parametrize("expert", ["dense", "block"])
-def test_moe_keeps_and_costs_what_a_torch_mixture_does(expert):
-    """test_live_moe's torch.nn mixture (d = 4, 3 experts, top 2, one shared): measured 2,700 and 4,860
-    bytes saved against the default rule's 240 (the input only)."""
-    import test_live_moe as moe
-    c = dict(expert=expert, d=4, ff=3, use_bias=True, name=None, E=3, k=2, router_bias=False, shared=1, T=5)
-    made = dict(module=moe.torch_moe(c), shapes=[(c["T"], c["d"])], batch_first=True, dtype="float", vocab=None,
+@given(c=moe.moes(), input_gradients=st.booleans(), frozen=st.booleans())
+def test_moe_keeps_and_costs_what_a_torch_mixture_does(c, input_gradients, frozen):
+    """Drawn experts (a dense or a SwiGLU block), top_k, widths, T, shared experts, router bias, frozen
+    weights, input gradients. By hand, for d = 4, 3 experts, top 2, one shared dense, T = 5, batch 3
+    (N = 15 tokens, 30 routed rows): x 240 + softmax 180 + top-k indices 240 (int64) + per routed row the
+    gathered copy, the expert's output and the weighted output (3 x 4 x 4 x 30 = 1,440), its weight
+    (120) and its (token, slot) indices (2 x 8 x 30 = 480) = 2,700 bytes, which the rule gives."""
+    assume(not (frozen and not input_gradients))        # nothing is recorded
+    module = moe.torch_moe(c)
+    for p in module.parameters():
+        p.requires_grad_(not frozen)
+    source = moe.moe_program(c)
+    if frozen:
+        source = source.replace("shared_experts=", "trainable=false, shared_experts=")
+    note(source)
+    made = dict(module=module, shapes=[(c["T"], c["d"])], batch_first=True, dtype="float", vocab=None,
                 call=None)
-    saved, flops = measure(made, False)
+    saved, flops = measure(made, input_gradients)
+    net = symparams.parse(source).model(convention="torch")
+    m = net.memory(dtype="fp32", batch=BATCH, device="cpu", input_gradients=input_gradients)
+    assert (m.activations, 2 * BATCH * backward_macs(net, input_gradients)) == (saved, flops)
+
+
+def test_moe_by_hand():
+    """The figure of the docstring above, by hand, against the rule (no framework needed)."""
+    c = dict(expert="dense", d=4, ff=3, use_bias=True, name=None, E=3, k=2, router_bias=False, shared=1, T=5)
     net = symparams.parse(moe.moe_program(c)).model(convention="torch")
-    m = net.memory(dtype="fp32", batch=BATCH, device="cpu")
-    assert (m.activations, 2 * BATCH * backward_macs(net)) == (saved, flops)
+    assert net.memory(dtype="fp32", batch=BATCH, device="cpu").activations == 240 + 180 + 240 + 1440 + 120 + 480
 
 
 # ---- lora on a dense or a convolution, against PEFT ----------------------------------------------
