@@ -69,7 +69,12 @@ def lora(c):
         training = _adapted(c, built, prod(spatial), r, r * c.channels * prod(inner.a.kernel_size), filters * r,
                             conv=True)
     elif kind in ATTENTION:
-        weights, extra = _attention(c, inner, built, r, c.a.targets or ("q", "v"))
+        targets = c.a.targets or ("q", "v")
+        weights, extra = _attention(c, inner, built, r, targets)
+        if kind in GQA and not inner.a.qk_norm and _self_attention(inner):
+            trained = {p for p, members in _projections(c, kind, built.weights, targets)
+                       if p in PROJECTIONS and p not in targets and any(wt.trainable for wt in members)}
+            training = _adapted_attention(inner, r, targets, trained)
     else:
         c.fail(f"adapts dense, conv1d/2d/3d, multi_head_attention and grouped_query_attention, not {kind}",
                "layer")
@@ -92,6 +97,49 @@ def _adapted(c, built, positions, r, a_macs, b_macs, conv) -> dict:
             Saved(positions * r, for_weights=not conv))
     return dict(saved=kept, backward=(base[0] + positions * a_macs, positions * (a_macs + b_macs),
                                       base[2] + positions * b_macs))
+
+
+def _self_attention(inner) -> bool:
+    from .attention import _tensors
+    query, value, key = _tensors(inner)
+    return value is query and key is query
+
+
+def _adapted_attention(inner, r, targets, trained) -> dict:
+    """Training fields of PEFT's LoRA on grouped-query self-attention (Hugging Face's eager
+    LlamaAttention). What is kept follows which tensors need a gradient: an adapted q, k or v, one
+    whose weights train (`trained`: not targeted, not frozen), or the input, when it needs one (then
+    every tensor does). A trained projection keeps its input for its weight gradient. Each adapted projection's A
+    keeps its input, B A's output (r per position); the scores' product keeps Q for K's gradient and
+    the repeated K for Q's; the softmax output is kept when Q, K or V need a gradient; the weighted
+    sum keeps the repeated V for the probabilities' gradient. Backward: A's and B's weight gradients
+    and B's input gradient; every other product is spent when the tensor it feeds needs a gradient."""
+    a, tokens = inner.a, _token_counts(inner)
+    hq, hkv, hd, (T, S), d = a.num_query_heads, a.num_key_value_heads, a.head_dim, (tokens["q"], tokens["k"]), \
+        inner.features
+    q, k, v, o = (p in targets or p in trained for p in PROJECTIONS)
+    scores, out = q or k, q or k or v
+
+    def flows(flag, saved):                 # kept anyway when the input needs a gradient
+        return saved if flag else replace(saved, for_input=True)
+    widths = {"q": (d, hq * hd), "k": (d, hkv * hd), "v": (d, hkv * hd), "o": (hq * hd, d)}
+    adapted = [p for p in PROJECTIONS if p in targets]
+    kept = (*((Saved(T * d, source="input", for_weights=True),) if q or k or v else ()),
+            *(Saved(tokens[p] * r, for_weights=True) for p in adapted),
+            flows(k, Saved(T * hq * hd)), flows(q, Saved(S * hq * hd, accountings=("torch",))),
+            flows(out, Saved(hq * T * S, core=True)), flows(scores, Saved(S * hq * hd, accountings=("torch",))),
+            *(flows(q, Saved(S * hkv * hd, accountings=("megatron",))),
+              flows(scores, Saved(S * hkv * hd, accountings=("megatron",)))),
+            *((Saved(T * hq * hd, for_weights=True),) if o else ()))
+    core = T * S * hq * hd
+    products = [(out, T * hq * hd * d + (T * r * hq * hd if "o" in targets else 0)), (scores, core), (v, core), (q, core),
+                (k, core)]
+    inner_macs = sympy.Add(*[tokens[p] * r * widths[p][1] for p in adapted], *[m for f, m in products if f])
+    input_macs = sympy.Add(T * d * (hq + 2 * hkv) * hd, *[T * r * d for p in adapted if p != "o"],
+                           *[m for f, m in products if not f])
+    weights = sympy.Add(*[tokens[p] * r * sum(widths[p]) for p in adapted],
+                        *[tokens[p] * widths[p][0] * widths[p][1] for p in PROJECTIONS if p in trained])
+    return dict(saved=kept, backward=(input_macs, weights, inner_macs))
 
 
 def _frozen(c, wt, prefix=""):

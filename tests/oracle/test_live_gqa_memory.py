@@ -213,3 +213,50 @@ def test_llama_one_training_step_keeps_what_the_formula_says(hkv):
             mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
         model(tokens)
     assert 2 * BATCH * net.macs == counter.get_total_flops()
+
+
+# ---- lora on grouped-query self-attention, against PEFT on Hugging Face's LlamaAttention ----------
+
+@given(heads=st.tuples(st.integers(1, 3), st.integers(1, 3)), hd=st.integers(1, 3), width=st.integers(1, 2),
+       T=st.integers(1, 5), r=st.integers(1, 3), use_bias=st.booleans(), input_gradients=st.booleans(),
+       targets=st.sets(st.sampled_from("qkvo"), min_size=1).map(sorted), frozen_base=st.booleans())
+def test_lora_on_attention_keeps_and_costs_what_peft_does(heads, hd, width, T, r, use_bias, input_gradients,
+                                                          targets, frozen_base):
+    """What is kept follows which tensors need a gradient: an adapted q, k or v, one whose weights
+    train, or the input (docs/MEMORY.md). PEFT freezes the whole base (our trainable=false inside);
+    without it the projections not targeted train. Rotary embeddings taken out, as above."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers.models.llama import modeling_llama as llama
+    hkv, groups = heads
+    hq = hkv * groups
+    d = hq * width
+    c = dict(hkv=hkv, hq=hq, hd=hd, d=d, T=T, S=None, dk=None, dv=1, use_bias=use_bias, qk_norm=False,
+             frozen=False, input_gradients=input_gradients)
+    attention, run = llama_attention(c)
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = attention
+
+        def forward(self, x):
+            return run(self.attn, [x])
+
+    module = get_peft_model(Wrapped(), LoraConfig(r=r, target_modules=[f"{t}_proj" for t in targets]))
+    if not frozen_base:
+        for name in {"q", "k", "v", "o"} - set(targets):
+            getattr(attention, f"{name}_proj").requires_grad_(True)
+    made = dict(module=module, shapes=[(T, d)], batch_first=True, dtype="float", vocab=None,
+                call=lambda m, xs: m(xs[0]))
+    with mock.patch.object(llama, "apply_rotary_pos_emb", unrotated):
+        saved, flops = measure(made, input_gradients)
+    words = ", ".join(f'"{t}"' for t in targets)
+    bias, frozen = "true" if use_bias else "false", ", trainable=false" if frozen_base else ""
+    source = model_source([(T, d)], f"lora(grouped_query_attention({hd}, {hq}, {hkv}, use_bias={bias}{frozen}), {r}, "
+                                    f"targets=({words},))")
+    note(source)
+    net = symparams.parse(source).model(convention="torch")
+    assert net.trainable == sum(p.numel() for p in module.parameters() if p.requires_grad)
+    m = net.memory(dtype="fp32", batch=BATCH, device="cpu", input_gradients=input_gradients)
+    assert (m.activations, 2 * BATCH * backward_macs(net, input_gradients)) == (saved, flops)

@@ -535,3 +535,4 @@ def test_lora_keeps_and_costs_what_peft_does(case, input_gradients):
     assert net.trainable == sum(p.numel() for p in module.parameters() if p.requires_grad)
     m = net.memory(dtype="fp32", batch=BATCH, device="cpu", input_gradients=input_gradients)
     assert (m.activations, 2 * BATCH * backward_macs(net, input_gradients)) == (saved, flops)
+
