@@ -109,8 +109,8 @@ def _adapted_attention(inner, r, targets, trained) -> dict:
     """Training fields of PEFT's LoRA on grouped-query self-attention (Hugging Face's eager
     LlamaAttention). What is kept follows which tensors need a gradient: an adapted q, k or v, one
     whose weights train (`trained`: not targeted, not frozen), or the input, when it needs one (then
-    every tensor does). A trained projection keeps its input for its weight gradient. Each adapted projection's A
-    keeps its input, B A's output (r per position); the scores' product keeps Q for K's gradient and
+    every tensor does). A trained projection keeps its input for its weight gradient; an adapted one's
+    A keeps its input, B A's output (r per position); the scores' product keeps Q for K's gradient and
     the repeated K for Q's; the softmax output is kept when Q, K or V need a gradient; the weighted
     sum keeps the repeated V for the probabilities' gradient. Backward: A's and B's weight gradients
     and B's input gradient; every other product is spent when the tensor it feeds needs a gradient."""
@@ -132,8 +132,8 @@ def _adapted_attention(inner, r, targets, trained) -> dict:
               flows(scores, Saved(S * hkv * hd, accountings=("megatron",)))),
             *((Saved(T * hq * hd, for_weights=True),) if o else ()))
     core = T * S * hq * hd
-    products = [(out, T * hq * hd * d + (T * r * hq * hd if "o" in targets else 0)), (scores, core), (v, core), (q, core),
-                (k, core)]
+    o_input = T * hq * hd * d + (T * r * hq * hd if "o" in targets else 0)     # o's base and A's input gradients
+    products = [(out, o_input), (scores, core), (v, core), (q, core), (k, core)]
     inner_macs = sympy.Add(*[tokens[p] * r * widths[p][1] for p in adapted], *[m for f, m in products if f])
     input_macs = sympy.Add(T * d * (hq + 2 * hkv) * hd, *[T * r * d for p in adapted if p != "o"],
                            *[m for f, m in products if not f])
