@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from .memory import gradient_flow, trainable_rows
+from .memory import gradient_flow, refuse_unmodeled, trainable_rows
 from .results import ModelResult, RepeatContext, aggregate
 
 
@@ -14,6 +14,7 @@ def backward_terms(net: ModelResult, input_gradients=False) -> dict:
     does not unless `input_gradients`), a weight gradient only for trainable weights; the
     gradients inside a layer (attention's score and weighted-sum products) whenever either is."""
     flow, trainable = gradient_flow(net, input_gradients), trainable_rows(net)
+    refuse_unmodeled(net, flow)
     groups: dict = {}
     for row in net.layers:
         t = row.training

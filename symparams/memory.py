@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .errors import SymparamsError
 from .expressions import as_expr
 from .results import ModelResult, aggregate
 
@@ -190,11 +191,20 @@ def gradient_flow(net, input_gradients=False) -> dict:
     return flow
 
 
+def refuse_unmodeled(net, flow) -> None:
+    """A layer the gradient reaches whose training figures are not modeled stops the analysis at
+    that layer (a located error): an approximate figure would be a wrong one."""
+    for row in net.layers:
+        if row.training is not None and row.training.unmodeled and flow[row.name]:
+            raise SymparamsError(f"{row.name}: {row.training.unmodeled}", row.span, net.source, net.filename)
+
+
 def saved_items(net, b, act, accounting, device, keep=lambda row, item: True, input_gradients=False) -> list:
     """[(row, bytes of one saved tensor for a batch of b)], one pass of each repeat: a storage saved
     by several layers of one pass (a ReLU's output and the next layer's input) counts once. Layers
     autograd does not record keep nothing; a GEMM's input is kept only for trainable weights."""
     storage, flow, trainable = _storages(net), gradient_flow(net, input_gradients), trainable_rows(net)
+    refuse_unmodeled(net, flow)
     sizes = {row.name: sympy.Mul(*row.output_shapes[0]) for row in net.layers if len(row.output_shapes) == 1}
     seen, items = set(), []
     for row in net.layers:

@@ -151,6 +151,7 @@ class Training:
     view: bool = False
     inputs: tuple = ()
     differentiable: bool = True
+    unmodeled: str = ""          # why the training figures are not modeled: memory and backward refuse
 
     def transform(self, rewrite) -> "Training":
         return replace(self, saved=tuple(s.transform(rewrite) for s in self.saved),

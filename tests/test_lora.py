@@ -105,3 +105,28 @@ def test_symbolic_lora_dense():
 def test_lora_errors(body, inp, convention, message):
     with pytest.raises(SymparamsError, match=re.escape(message)):
         net(body, convention, inp)
+
+
+NOT_MODELED = [
+    # (layer, what the message names). PyTorch keeps other tensors for these than the default
+    # rule counts (docs/MEMORY.md), so memory and backward MACs refuse rather than approximate.
+    ("lora(multi_head_attention(2, 8), r=4)", "lora on multi_head_attention"),
+    ("lora(grouped_query_attention(8, 4, 2, qk_norm=true), r=4)", "lora on grouped_query_attention with qk_norm"),
+]
+
+
+@pytest.mark.parametrize("call, named", NOT_MODELED)
+def test_lora_memory_not_modeled_is_refused(call, named):
+    net = symparams.parse(f"model M():\n    input (8, 16)\n    {call}\n").model()
+    assert net.params != 0                       # the counts stay available
+    for figure in (lambda: net.memory(batch=1), lambda: net.backward_macs):
+        with pytest.raises(symparams.SymparamsError) as caught:
+            figure()
+        assert f"lora: the activation memory and backward MACs of {named} are not modeled yet" in str(caught.value)
+        assert ":3:5: error:" in str(caught.value)
+
+
+def test_lora_on_grouped_query_self_attention_is_modeled():
+    # The exact rule (measured against PEFT on LlamaAttention) gives a figure, not a refusal.
+    net = symparams.parse("model M():\n    input (8, 16)\n    lora(grouped_query_attention(8, 4, 2), r=4)\n").model()
+    assert net.memory(batch=1).activations > 0

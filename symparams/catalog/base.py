@@ -397,6 +397,7 @@ class Built:
     kv_cache: Any = 0
     view: bool = False
     differentiable: bool = True
+    unmodeled: str = ""          # a case whose training figures are not modeled yet: say why, never guess
 
 
 # The activations by name (Keras's activation="..." on a layer, or the activation layer):
@@ -426,7 +427,7 @@ def training(built: Built, c: "Ctx") -> Training:
     if backward is None:
         backward = (macs, macs if has_weights else 0, 0)
     return Training(tuple(saved), *(as_expr(m) for m in backward), as_expr(built.kv_cache), built.view,
-                    tuple(t.producer for t in tensor_inputs(c)), built.differentiable)
+                    tuple(t.producer for t in tensor_inputs(c)), built.differentiable, built.unmodeled)
 
 
 def tensor_inputs(c: "Ctx") -> list:

@@ -75,6 +75,11 @@ def lora(c):
             trained = {p for p, members in _projections(c, kind, built.weights, targets)
                        if p in PROJECTIONS and p not in targets and any(wt.trainable for wt in members)}
             training = _adapted_attention(inner, r, targets, trained)
+        else:                    # PyTorch keeps other tensors there (docs/MEMORY.md): refuse, never guess
+            training = dict(unmodeled=f"the activation memory and backward MACs of lora on {kind}"
+                            + (" with qk_norm" if kind in GQA and inner.a.qk_norm else
+                               " as cross-attention" if kind in GQA else "")
+                            + " are not modeled yet (docs/MEMORY.md); its params and forward MACs are exact")
     else:
         c.fail(f"adapts dense, conv1d/2d/3d, multi_head_attention and grouped_query_attention, not {kind}",
                "layer")
