@@ -9,7 +9,7 @@ located comment, never a guess."""
 from __future__ import annotations
 
 from .folding import Call, Dim, Item, Lit, Ref, assemble
-from .torch_module import MODULES, feeding, header
+from .torch_module import MODULES, feeding, header, swap_axes
 
 _ACTIVATIONS = {"relu", "gelu", "silu", "tanh", "sigmoid"}
 _PASS = {"dropout", "contiguous", "clone", "alias", "detach"}
@@ -167,13 +167,7 @@ def _flatten(imp, node, tensors):
 
 
 def _transpose(imp, node, tensors):
-    rank = len(_shape(tensors[0]) or ())
-    a, b = (d % rank for d in node.args[1:3])
-    if 0 in (a, b):
-        return imp.refuse(node, "a transpose of the batch axis")
-    order = list(range(1, rank))
-    order[a - 1], order[b - 1] = order[b - 1], order[a - 1]
-    imp.add(node, tensors[:1], Call("permute", (Lit(f"({', '.join(map(str, order))}{',' if rank == 2 else ''})"),)))
+    swap_axes(imp, node, tensors, len(_shape(tensors[0]) or ()), node.args[1:3])
 
 
 def _expand(imp, node, tensors):

@@ -243,6 +243,11 @@ def _transpose(imp, node, tensors):
     rank, dims = imp.rank(tensors[0]), [d for d in node.args[1:] if isinstance(d, int)]
     if rank is None or len(dims) != 2 or len(node.args) != 3:
         return imp.refuse(node, "a transpose of a tensor whose rank is not known")
+    swap_axes(imp, node, tensors, rank, dims)
+
+
+def swap_axes(imp, node, tensors, rank, dims):
+    """`x.transpose(a, b)` as the language's permute of the axes after the batch (fx and export alike)."""
     a, b = (d % rank for d in dims)
     if 0 in (a, b):
         return imp.refuse(node, "a transpose of the batch axis")
