@@ -14,6 +14,7 @@ torch.utils.flop_counter counts a grouped convolution's weight gradient as if it
 """
 from __future__ import annotations
 
+import contextlib
 from unittest import mock
 
 import pytest
@@ -76,11 +77,11 @@ def run(made, xs):
     return [o for o in (out if isinstance(out, (tuple, list)) else [out]) if getattr(o, "requires_grad", False)]
 
 
-def measure(made, input_gradients) -> tuple:
-    """(bytes of the unique storages saved for backward, backward FLOPs) of one training step."""
+@contextlib.contextmanager
+def saved_storages(module):
+    """{storage address: bytes} of the unique storages autograd saves for backward inside the block,
+    the module's parameters and buffers left out (they are not activations)."""
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
-    module = made["module"].train()
     persistent = {t.untyped_storage().data_ptr() for t in (*module.parameters(), *module.buffers())}
     kept = {}
 
@@ -90,9 +91,18 @@ def measure(made, input_gradients) -> tuple:
             kept[storage.data_ptr()] = storage.nbytes()
         return t
 
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        yield kept
+
+
+def measure(made, input_gradients) -> tuple:
+    """(bytes of the unique storages saved for backward, backward FLOPs) of one training step."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    module = made["module"].train()
     torch.manual_seed(0)
     xs = inputs(made, input_gradients)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), FlopCounterMode(display=False) as forward:
+    with saved_storages(module) as kept, FlopCounterMode(display=False) as forward:
         outs = run(made, xs)
     if not outs:
         return sum(kept.values()), 0
@@ -294,18 +304,10 @@ def test_gpt2_one_training_step_keeps_what_the_formula_says(example, p):
     values = dict(V=11, T=6, d=8, h=2, L=2)
     torch.manual_seed(0)
     model = gpt2_modules(**values, p=p).train()
-    persistent = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-    kept = {}
-
-    def pack(t):
-        if t.untyped_storage().data_ptr() not in persistent:
-            kept[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
-        return t
-
     tokens = torch.randint(0, values["V"], (BATCH, values["T"]))
     positions = torch.arange(values["T"]).repeat(BATCH, 1)
     optimizer = torch.optim.AdamW(model.parameters())
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with saved_storages(model) as kept:
         loss = model(tokens, positions).mean()           # mean keeps no tensor
     with FlopCounterMode(display=False) as counter:
         loss.backward()
@@ -409,19 +411,11 @@ def test_bert_one_training_step_keeps_what_the_formula_says():
     values = dict(V=13, P=7, G=2, T=5, d=8, h=2, ff=12, L=2)
     torch.manual_seed(0)
     model = bert_modules(**values).train()
-    persistent = {t.untyped_storage().data_ptr() for t in (*model.parameters(), *model.buffers())}
-    kept = {}
-
-    def pack(t):
-        if t.untyped_storage().data_ptr() not in persistent:
-            kept[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
-        return t
-
     T = values["T"]
     tokens = torch.randint(0, values["V"], (BATCH, T))
     types = torch.randint(0, values["G"], (BATCH, T))
     positions = torch.arange(T).repeat(BATCH, 1)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    with saved_storages(model) as kept:
         loss = model(tokens, types, positions).mean()
     with FlopCounterMode(display=False) as counter:
         loss.backward()
